@@ -1,0 +1,3 @@
+#include "spec/hooks.hpp"
+
+namespace berth::spec {}  // namespace berth::spec

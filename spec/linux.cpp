@@ -1,0 +1,3 @@
+#include "spec/linux.hpp"
+
+namespace berth::spec {}  // namespace berth::spec

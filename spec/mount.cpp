@@ -1,0 +1,3 @@
+#include "spec/mount.hpp"
+
+namespace berth::spec {}  // namespace berth::spec

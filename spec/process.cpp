@@ -1,0 +1,3 @@
+#include "spec/process.hpp"
+
+namespace berth::spec {}  // namespace berth::spec

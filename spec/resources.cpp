@@ -1,0 +1,3 @@
+#include "spec/resources.hpp"
+
+namespace berth::spec {}  // namespace berth::spec

@@ -1,0 +1,3 @@
+#include "spec/seccomp.hpp"
+
+namespace berth::spec {}  // namespace berth::spec

@@ -1,0 +1,3 @@
+#include "spec/validate.hpp"
+
+namespace berth::spec {}  // namespace berth::spec

@@ -1,0 +1,12 @@
+// The verbs.  Each is a thin handler over the library (STYLE.md: the CLI is
+// thin); cli.cpp's table maps names and flags to these.
+#pragma once
+
+#include "src/runtime/cli.hpp"
+
+namespace berth::runtime {
+
+Result<int> cmd_spec(Context& ctx, const ParsedArgs& args);
+Result<int> cmd_features(Context& ctx, const ParsedArgs& args);
+
+}  // namespace berth::runtime
