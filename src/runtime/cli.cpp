@@ -1,6 +1,5 @@
 #include "src/runtime/cli.hpp"
 
-#include <seccomp.h>
 #include <unistd.h>
 
 #include <array>
@@ -11,6 +10,7 @@
 
 #include "berth_version.h"
 #include "src/runtime/commands.hpp"
+#include "src/seccomp/support.hpp"
 
 namespace berth::runtime {
 
@@ -310,11 +310,8 @@ std::string verb_help(const VerbSpec& v) {
 }
 
 std::string version_text() {
-  const scmp_version* sv = seccomp_version();
-  std::string s = "berth version " BERTH_VERSION "\ncommit: " BERTH_COMMIT "\nspec: " BERTH_SPEC_VERSION "\n";
-  s += "libseccomp: " + std::to_string(sv->major) + "." + std::to_string(sv->minor) + "." +
-       std::to_string(sv->micro) + "\n";
-  return s;
+  return "berth version " BERTH_VERSION "\ncommit: " BERTH_COMMIT "\nspec: " BERTH_SPEC_VERSION
+         "\nlibseccomp: " + seccomp::library_version() + "\n";
 }
 
 namespace {

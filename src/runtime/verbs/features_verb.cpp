@@ -1,7 +1,44 @@
+#include "spec/features.hpp"
+
+#include "berth_version.h"
+#include "spec/linux.hpp"
+#include "spec/mount.hpp"
+#include "spec/process.hpp"
+#include "spec/seccomp.hpp"
+#include "src/runtime/base/fileio.hpp"
 #include "src/runtime/commands.hpp"
+#include "src/seccomp/support.hpp"
 
 namespace berth::runtime {
 
-Result<int> cmd_features(Context&, const ParsedArgs&) { return fail("features: not implemented yet"); }
+namespace {
+
+template <class V>
+std::vector<std::string> strings(const V& v) {
+  return {v.begin(), v.end()};
+}
+
+}  // namespace
+
+spec::Features current_features() {
+  spec::Features f;
+  f.oci_version_max = BERTH_SPEC_VERSION;
+  f.hooks = {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"};
+  f.mount_options = strings(spec::known_mount_options());
+  f.namespaces = strings(spec::namespace_type_names());
+  f.capabilities = strings(spec::capability_names());
+  // Implementation status: nothing below runs until the lifecycle, cgroup
+  // and seccomp code lands; each flips to true in the commit that makes it so.
+  f.seccomp.enabled = false;
+  f.annotations["io.github.seccomp.libseccomp.version"] = seccomp::library_version();
+  f.annotations["org.berth.version"] = BERTH_VERSION;
+  f.annotations["org.berth.commit"] = BERTH_COMMIT;
+  return f;
+}
+
+Result<int> cmd_features(Context&, const ParsedArgs&) {
+  BERTH_TRY(write_all(1, spec::features_json(current_features()), "stdout"));
+  return 0;
+}
 
 }  // namespace berth::runtime

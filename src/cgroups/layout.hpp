@@ -1,0 +1,41 @@
+// Which cgroup hierarchies the host mounts: pure v2, pure v1, or hybrid (v1
+// controllers plus a cgroup2 mount, usually /sys/fs/cgroup/unified, holding
+// few or no controllers).  crun 1.8 refuses hybrid hosts; berth supports all
+// three, so the Manager factory (a later commit) starts here.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "src/runtime/base/result.hpp"
+
+namespace berth::cgroups {
+
+enum class LayoutKind { kNone, kV1, kV2, kHybrid };
+
+struct V1Hierarchy {
+  std::string mount_point;               // "/sys/fs/cgroup/memory"
+  std::string root;                      // mountinfo field 4: the hierarchy path mounted there
+  std::vector<std::string> controllers;  // "cpu", "cpuacct", or "name=systemd"
+};
+
+struct Layout {
+  LayoutKind kind = LayoutKind::kNone;
+  std::string unified_mount;  // cgroup2 mount point, empty when none
+  std::vector<V1Hierarchy> v1;
+
+  // The v1 hierarchy holding `controller`, or nullptr.
+  const V1Hierarchy* find_v1(std::string_view controller) const;
+};
+
+// From the text of /proc/self/mountinfo.  The first mount of each hierarchy
+// wins (bind mounts of a hierarchy elsewhere are ignored).
+Layout parse_layout(std::string_view mountinfo);
+
+// Reads /proc/self/mountinfo.
+Result<Layout> detect_layout();
+
+std::string_view layout_name(LayoutKind k);
+
+}  // namespace berth::cgroups
