@@ -44,9 +44,20 @@ struct Mount {
 void read_id_mapping(const Reader& r, IdMapping& out);
 void read_mount(const Reader& r, Mount& out);
 
-// Classifies one option into `out`.  Flag-like options that are not known
-// mount(8) flags are errors; "key=value" and a few filesystem flags without a
-// value (see mount.cpp) go to `data`.  Returns false with a message on error.
+// Classifies one option into `out`; options apply in order, so "ro" then "rw"
+// is read-write, and the last propagation or recursive atime option wins.
+// `fs_type` is the mount's type, or "bind" for any bind mount (type "bind" or
+// a "bind"/"rbind" option anywhere in the list).  The data rule:
+//  - a known flag (known_mount_options()) sets flags, never data;
+//  - an option containing '=' goes to `data` (the kernel judges its value);
+//  - a bare word goes to `data` only where the filesystem takes it: the
+//    words mount.cpp lists for devpts ("newinstance"), tmpfs, overlay, cgroup
+//    (controller names) and cgroup2; none at all on proc, sysfs, mqueue,
+//    types "" and "none", or bind mounts (the kernel drops data there, so a
+//    typo would vanish); filesystems berth does not track (ext4, nfs, fuse.*,
+//    ...) pass every bare word to the kernel, which rejects bad ones;
+//  - anything else, the empty string included, is an error:
+//    `unknown mount option "foo"`, returned false with it in `error`.
 bool classify_mount_option(std::string_view opt, std::string_view fs_type, MountOptions& out,
                            std::string& error);
 // Every option name classify_mount_option() accepts as a flag (features.md
