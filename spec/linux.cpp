@@ -115,9 +115,14 @@ void read_device(const Reader& r, Device& out) {
   if (!element_object(r)) return;
   r["path"].require(out.path);
   require_enum(r["type"], kDeviceTypes, "device type", out.type);
-  // Required unless the type is 'p': a cross-field rule, left to validate().
-  r["major"].get(out.major);
-  r["minor"].get(out.minor);
+  // A FIFO has no device number; every other type needs both.
+  if (out.type == 'p') {
+    r["major"].get(out.major);
+    r["minor"].get(out.minor);
+  } else {
+    r["major"].require(out.major);
+    r["minor"].require(out.minor);
+  }
   r["fileMode"].get(out.file_mode);
   r["uid"].get(out.uid);
   r["gid"].get(out.gid);
