@@ -39,13 +39,6 @@ std::string render_path(const PathSeg* seg) {
   return out;
 }
 
-std::string quote(std::string_view s) {
-  std::string out = "\"";
-  json_escape(out, s);
-  out += '"';
-  return out;
-}
-
 Reader::Reader(const Reader& parent, std::string_view key, const Json* v)
     : ctx_(parent.ctx_), v_(v), seg_{&parent.seg_, key, 0, false} {}
 

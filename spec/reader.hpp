@@ -175,7 +175,7 @@ class Reader {
 };
 
 // Quotes a value for an error message: "RLIMIT_FOO" (JSON string escaping).
-std::string quote(std::string_view s);
+using berth::quote;
 
 // Parses JSON text.  A syntax error reads "<source>: invalid JSON at byte N: ...".
 Result<Json> parse_json(std::string_view text, const std::string& source);

@@ -96,6 +96,33 @@ Result<Layout> detect_layout() {
   return parse_layout(*text);
 }
 
+std::map<std::string, std::string> parse_proc_cgroup(std::string_view text) {
+  std::map<std::string, std::string> out;
+  for (auto line : split(text, '\n')) {
+    auto c1 = line.find(':');
+    auto c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
+    if (c2 == std::string_view::npos) continue;
+    std::string path(line.substr(c2 + 1));
+    std::string_view ctrls = line.substr(c1 + 1, c2 - c1 - 1);
+    if (ctrls.empty()) {
+      out[""] = path;
+      continue;
+    }
+    for (auto c : split(ctrls, ',')) out[std::string(c)] = path;
+  }
+  return out;
+}
+
+std::string hierarchy_dir(const Layout& l, std::string_view controller, std::string_view path) {
+  if (controller.empty()) return l.unified_mount + std::string(path == "/" ? "" : path);
+  const V1Hierarchy* h = l.find_v1(controller);
+  if (h == nullptr) return {};
+  // The mount may show a sub-tree of the hierarchy (mountinfo root field).
+  std::string_view rel = path;
+  if (h->root != "/" && rel.starts_with(h->root)) rel.remove_prefix(h->root.size());
+  return h->mount_point + std::string(rel == "/" ? "" : rel);
+}
+
 std::string_view layout_name(LayoutKind k) {
   switch (k) {
     case LayoutKind::kNone: return "none";

@@ -4,6 +4,7 @@
 // three, so the Manager factory (a later commit) starts here.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,5 +38,12 @@ Layout parse_layout(std::string_view mountinfo);
 Result<Layout> detect_layout();
 
 std::string_view layout_name(LayoutKind k);
+
+// /proc/<pid>/cgroup: controller -> cgroup path.  v1 lines give one entry
+// per controller ("memory", "name=systemd"); the v2 line "0::/x" gives "".
+std::map<std::string, std::string> parse_proc_cgroup(std::string_view text);
+
+// The directory of `path` in the hierarchy holding `controller` ("" = v2).
+std::string hierarchy_dir(const Layout& l, std::string_view controller, std::string_view path);
 
 }  // namespace berth::cgroups

@@ -133,13 +133,13 @@ constexpr FlagSpec kSpecFlags[] = {
 };
 
 constexpr VerbSpec kVerbs[] = {
-    {"create", "<container-id>", "create a container from a bundle", kCreateFlags, 1, 1, true, nullptr},
-    {"start", "<container-id>", "start the user process of a created container", kNoFlags, 1, 1, true, nullptr},
-    {"run", "<container-id>", "create and start a container, and wait for it", kRunFlags, 1, 1, true, nullptr},
-    {"state", "<container-id>", "print the state of a container as JSON", kNoFlags, 1, 1, true, nullptr},
-    {"kill", "<container-id> [SIGNAL]", "send a signal to the container's process", kKillFlags, 1, 2, true, nullptr},
-    {"delete", "<container-id>", "delete a container and everything it holds", kDeleteFlags, 1, 1, true, nullptr},
-    {"list", "", "list containers", kListFlags, 0, 0, true, nullptr},
+    {"create", "<container-id>", "create a container from a bundle", kCreateFlags, 1, 1, true, &cmd_create},
+    {"start", "<container-id>", "start the user process of a created container", kNoFlags, 1, 1, true, &cmd_start},
+    {"run", "<container-id>", "create and start a container, and wait for it", kRunFlags, 1, 1, true, &cmd_run},
+    {"state", "<container-id>", "print the state of a container as JSON", kNoFlags, 1, 1, true, &cmd_state},
+    {"kill", "<container-id> [SIGNAL]", "send a signal to the container's process", kKillFlags, 1, 2, true, &cmd_kill},
+    {"delete", "<container-id>", "delete a container and everything it holds", kDeleteFlags, 1, 1, true, &cmd_delete},
+    {"list", "", "list containers", kListFlags, 0, 0, true, &cmd_list},
     {"exec", "<container-id> [COMMAND [ARG...]]", "run a new process in a container", kExecFlags, 1, -1, false, nullptr},
     {"ps", "<container-id> [PS-OPTION...]", "list the processes of a container", kPsFlags, 1, -1, false, nullptr},
     {"pause", "<container-id>", "freeze every process of a container", kNoFlags, 1, 1, true, nullptr},

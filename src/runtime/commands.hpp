@@ -8,5 +8,12 @@ namespace berth::runtime {
 
 Result<int> cmd_spec(Context& ctx, const ParsedArgs& args);
 Result<int> cmd_features(Context& ctx, const ParsedArgs& args);
+Result<int> cmd_create(Context& ctx, const ParsedArgs& args);
+Result<int> cmd_start(Context& ctx, const ParsedArgs& args);
+Result<int> cmd_run(Context& ctx, const ParsedArgs& args);
+Result<int> cmd_state(Context& ctx, const ParsedArgs& args);
+Result<int> cmd_kill(Context& ctx, const ParsedArgs& args);
+Result<int> cmd_delete(Context& ctx, const ParsedArgs& args);
+Result<int> cmd_list(Context& ctx, const ParsedArgs& args);
 
 }  // namespace berth::runtime

@@ -47,3 +47,19 @@ TEST_CASE("layout: this host is detected", "[cgroups]") {
   REQUIRE(l);
   CHECK(l->kind != LayoutKind::kNone);
 }
+
+TEST_CASE("proc cgroup: v1, named and v2 lines", "[cgroups]") {
+  auto m = parse_proc_cgroup(
+      "9:name=systemd:/\n4:memory:/process_api/abc\n2:cpu,cpuacct:/x\n0::/user.slice\n");
+  CHECK(m.at("memory") == "/process_api/abc");
+  CHECK(m.at("cpu") == "/x");
+  CHECK(m.at("cpuacct") == "/x");
+  CHECK(m.at("name=systemd") == "/");
+  CHECK(m.at("") == "/user.slice");
+  Layout l = parse_layout(
+      "35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+      "41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n");
+  CHECK(hierarchy_dir(l, "memory", "/process_api/abc") == "/sys/fs/cgroup/memory/process_api/abc");
+  CHECK(hierarchy_dir(l, "", "/") == "/sys/fs/cgroup/unified");
+  CHECK(hierarchy_dir(l, "pids", "/") == "");
+}

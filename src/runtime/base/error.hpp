@@ -39,4 +39,8 @@ class Error {
 // what runc prints and what users search for.
 std::string errno_text(int errnum);
 
+// A value quoted for a message: "RLIMIT_FOO", with JSON string escaping so
+// control characters and quotes in paths cannot garble a log line.
+std::string quote(std::string_view s);
+
 }  // namespace berth

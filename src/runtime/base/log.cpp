@@ -80,6 +80,13 @@ void json_escape(std::string& out, std::string_view s) {
   }
 }
 
+std::string quote(std::string_view s) {
+  std::string out = "\"";
+  json_escape(out, s);
+  out += '"';
+  return out;
+}
+
 std::string rfc3339_now() {
   timespec ts{};
   ::clock_gettime(CLOCK_REALTIME, &ts);

@@ -1,0 +1,58 @@
+// The Container API the verbs stand on (STYLE.md: the CLI is thin, the
+// library is the product).  Every operation takes the global options and
+// the id, and returns an Error that names the container.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "spec/config.hpp"
+#include "src/runtime/cli.hpp"
+#include "src/runtime/state.hpp"
+
+namespace berth::runtime {
+
+struct CreateOptions {
+  std::string id;
+  std::string bundle;  // as given; made absolute by create
+  std::string pid_file;
+  std::string console_socket;
+  std::string pidfd_socket;
+  bool no_pivot = false;
+  bool no_new_keyring = false;
+  int preserve_fds = 0;
+};
+
+struct Created {
+  pid_t pid = 0;
+  ContainerDir dir;  // still locked
+};
+
+// runtime.md "create": the init is fully set up and blocked before the user
+// program.  On failure nothing is left: no state dir, process or mount.
+Result<Created> create_container(Context& ctx, const CreateOptions& opt);
+
+// runtime.md "start": releases the user program, then runs poststart hooks.
+Result<void> start_container(Context& ctx, ContainerDir& dir);
+
+// The OCI state document of one container.
+Result<std::string> container_state_json(Context& ctx, const std::string& id);
+
+// runtime.md "kill".  `all`: every process of the container.
+Result<void> kill_container(Context& ctx, const std::string& id, int signal, bool all);
+
+// runtime.md "delete".  Without `force` only a stopped container may go;
+// with it a missing id is success (containerd's shim relies on it).
+Result<void> delete_container(Context& ctx, const std::string& id, bool force);
+// Delete an opened container whose status is known to be stopped.
+Result<void> destroy_container(Context& ctx, ContainerDir& dir);
+
+// "TERM", "SIGTERM", "15", "RTMIN+3" -> signal number.
+Result<int> parse_signal(std::string_view s);
+
+// The state JSON hooks get on stdin.
+std::string hook_state_json(const ContainerState& s, Status status);
+
+}  // namespace berth::runtime

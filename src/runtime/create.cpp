@@ -1,0 +1,271 @@
+// `create`: the parent side of container creation (sync.hpp draws the
+// exchange with the child; init.cpp is the child).
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+
+#include "spec/validate.hpp"
+#include "src/cgroups/layout.hpp"
+#include "src/namespaces/kinds.hpp"
+#include "src/runtime/base/fileio.hpp"
+#include "src/runtime/base/scope_exit.hpp"
+#include "src/runtime/container.hpp"
+#include "src/runtime/hooks.hpp"
+#include "src/runtime/init.hpp"
+#include "src/runtime/sync.hpp"
+#include "src/runtime/terminal.hpp"
+
+namespace berth::runtime {
+
+namespace {
+
+Result<std::string> real_dir(const std::string& path, const std::string& what) {
+  char buf[PATH_MAX];
+  if (::realpath(path.c_str(), buf) == nullptr) return fail_errno(what + " " + quote(path));
+  struct stat st {};
+  if (::stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) return fail(what + " " + quote(path) + ": not a directory");
+  return std::string(buf);
+}
+
+// fds the caller hands over with --preserve-fds are inherited across its
+// execve of berth, so they are open and not close-on-exec; berth's own fds
+// always are.  Anything else means the caller miscounted, and berth must
+// not pass one of its own fds into the container.
+Result<void> check_preserved_fds(int n) {
+  for (int fd = 3; fd < 3 + n; ++fd) {
+    int flags = ::fcntl(fd, F_GETFD);
+    if (flags < 0 || (flags & FD_CLOEXEC) != 0)
+      return fail("--preserve-fds " + std::to_string(n) + ": fd " + std::to_string(fd) +
+                  " is not an open inherited file descriptor");
+  }
+  return {};
+}
+
+// STYLE.md: a process that clones must be single-threaded (a lock held by
+// another thread would stay locked forever in the child).
+Result<void> assert_single_threaded() {
+  auto stat = read_file("/proc/self/stat");
+  if (!stat) return fail(std::move(stat).error());
+  auto rest = stat->substr(stat->rfind(')') + 2);
+  size_t pos = 0;
+  for (int i = 3; i < 20; ++i) pos = rest.find(' ', pos) + 1;  // field 20: num_threads
+  if (std::atoi(rest.c_str() + pos) != 1) return fail("internal error: berth is not single-threaded at clone");
+  return {};
+}
+
+std::string map_text(const std::vector<spec::IdMapping>& m) {
+  std::string s;
+  for (const auto& e : m)
+    s += std::to_string(e.container_id) + " " + std::to_string(e.host_id) + " " + std::to_string(e.size) + "\n";
+  return s;
+}
+
+Result<void> write_proc(pid_t pid, const char* file, const std::string& text) {
+  std::string path = "/proc/" + std::to_string(pid) + "/" + file;
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd) return fail_errno("open " + quote(path));
+  // One write(2): the kernel accepts a map only in a single write.
+  ssize_t n = ::write(fd.get(), text.data(), text.size());
+  if (n != static_cast<ssize_t>(text.size())) return fail_errno("write " + quote(path));
+  return {};
+}
+
+Result<void> write_id_maps(pid_t pid, const spec::Linux& l) {
+  // An unprivileged writer must deny setgroups before writing gid_map.
+  if (::geteuid() != 0) BERTH_TRY(write_proc(pid, "setgroups", "deny"));
+  if (!l.uid_mappings.empty()) BERTH_TRY(write_proc(pid, "uid_map", map_text(l.uid_mappings)));
+  if (!l.gid_mappings.empty()) BERTH_TRY(write_proc(pid, "gid_map", map_text(l.gid_mappings)));
+  return {};
+}
+
+// pid and time namespaces hold for the caller's future children: join or
+// create them here, so the init is born inside (plan.hpp).
+Result<void> enter_parent_namespaces(const ns::Plan& plan, const spec::Linux* l) {
+  for (const auto& n : plan.parent_joins) {
+    UniqueFd fd(::open(n.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd || ::setns(fd.get(), ns::clone_flag(n.type)) != 0)
+      return fail_errno("join " + std::string(spec::namespace_type_name(n.type)) + " namespace " + quote(n.path));
+  }
+  if (plan.parent_new_time) {
+    if (::unshare(CLONE_NEWTIME) != 0) return fail_errno("create time namespace");
+    std::string offsets;
+    if (l != nullptr)
+      for (const auto& [clock, off] : l->time_offsets)
+        offsets += clock + " " + std::to_string(off.secs) + " " + std::to_string(off.nanosecs) + "\n";
+    if (!offsets.empty()) BERTH_TRY(write_proc(::getpid(), "timens_offsets", offsets));
+  }
+  return {};
+}
+
+pid_t clone_init(unsigned long flags, const InitArgs& args) {
+  clone_args ca{};
+  ca.flags = flags;
+  ca.exit_signal = SIGCHLD;
+  long pid = ::syscall(SYS_clone3, &ca, sizeof ca);
+  if (pid == 0) container_init(args);  // never returns
+  return static_cast<pid_t>(pid);
+}
+
+// Why the child went away, for an error better than "socket closed".
+Error child_gone(pid_t pid, Error e) {
+  int status = 0;
+  if (::waitpid(pid, &status, WNOHANG) == pid) {
+    if (WIFSIGNALED(status)) return Error("container init killed by signal " + std::to_string(WTERMSIG(status)));
+    if (WIFEXITED(status)) return Error("container init exited with status " + std::to_string(WEXITSTATUS(status)));
+  }
+  return e;
+}
+
+struct Launch {
+  Context& ctx;
+  const CreateOptions& opt;
+  const spec::Config& cfg;
+  ContainerState& state;
+  const SyncSocket& sync;
+  const ns::Plan& plan;
+};
+
+// The parent's half of the exchange drawn in sync.hpp.
+Result<void> handshake(const Launch& l) {
+  pid_t pid = l.state.pid;
+  if (l.plan.new_user) {
+    BERTH_TRY(l.sync.expect(SyncType::kIdMapRequest));
+    BERTH_TRY_CTX(write_id_maps(pid, *l.cfg.linux), "write id maps");
+    BERTH_TRY(l.sync.send(SyncType::kIdMapDone));
+  }
+  BERTH_TRY(l.sync.expect(SyncType::kRunHooks));
+  std::string st = hook_state_json(l.state, Status::kCreating);
+  if (l.cfg.hooks) {
+    BERTH_TRY(run_hooks(l.cfg.hooks->prestart, "prestart", st));
+    BERTH_TRY(run_hooks(l.cfg.hooks->create_runtime, "createRuntime", st));
+  }
+  BERTH_TRY(l.sync.send(SyncType::kHooksDone, st));
+  if (l.cfg.process->terminal) {
+    auto console = l.sync.expect(SyncType::kConsole);
+    if (!console) return fail(std::move(console).error());
+    if (console->fds.empty()) return fail("sync: console frame without a pty");
+    BERTH_TRY(send_console(l.opt.console_socket, console->fds[0].get(), console->payload));
+  }
+  BERTH_TRY(l.sync.expect(SyncType::kReady));
+  return {};
+}
+
+std::string base_name(const std::string& p) { return p.substr(p.rfind('/') + 1); }
+
+// What a "cgroup" mount shows: the container's own cgroup in each hierarchy.
+// Until the cgroup manager places the init elsewhere, that is berth's own.
+ns::CgroupView cgroup_view(const ns::Plan& plan) {
+  ns::CgroupView v;
+  v.new_cgroupns = plan.is_new(spec::NamespaceType::kCgroup);
+  auto layout = cgroups::detect_layout();
+  auto text = read_file("/proc/self/cgroup");
+  if (!layout || !text) return v;
+  auto own = cgroups::parse_proc_cgroup(*text);
+  v.unified_only = layout->kind == cgroups::LayoutKind::kV2;
+  for (const auto& h : layout->v1) {
+    const std::string& c = h.controllers.front();
+    v.binds.push_back({base_name(h.mount_point), cgroups::hierarchy_dir(*layout, c, own[c])});
+  }
+  if (!layout->unified_mount.empty())
+    v.binds.push_back({v.unified_only ? "" : base_name(layout->unified_mount),
+                       cgroups::hierarchy_dir(*layout, "", own[""])});
+  return v;
+}
+
+Result<void> send_pidfd(const std::string& socket, pid_t pid) {
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd) return fail_errno("pidfd_open " + std::to_string(pid));
+  return send_console(socket, pidfd.get(), "pidfd");
+}
+
+}  // namespace
+
+std::string hook_state_json(const ContainerState& s, Status status) { return oci_state_json(s, status); }
+
+Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
+  BERTH_TRY(check_container_id(opt.id));
+  BERTH_TRY(check_preserved_fds(opt.preserve_fds));
+  auto bundle = real_dir(opt.bundle.empty() ? "." : opt.bundle, "bundle");
+  if (!bundle) return fail(std::move(bundle).error());
+  std::string cfg_path = *bundle + "/config.json";
+  auto text = read_file(cfg_path);
+  if (!text) return fail(std::move(text).error());
+  auto cfg = spec::parse_config(*text, cfg_path);
+  if (!cfg) return fail(std::move(cfg).error());
+  BERTH_TRY(spec::validate(*cfg, spec::ValidateFor::kCreate, cfg_path));
+  std::string root_path = cfg->root->path[0] == '/' ? cfg->root->path : *bundle + "/" + cfg->root->path;
+  auto rootfs = real_dir(root_path, cfg_path + ": root.path:");
+  if (!rootfs) return fail(std::move(rootfs).error());
+  if (cfg->process->terminal && opt.console_socket.empty())
+    return fail(cfg_path + ": process.terminal is true but no --console-socket was given");
+
+  auto dir = ContainerDir::create(ctx.global.root, opt.id);
+  if (!dir) return fail(std::move(dir).error());
+  // Declared after `dir`, so its undo actions run while `dir` still exists.
+  Rollback rb;
+  rb.push([&] { (void)dir->remove(); });
+  BERTH_TRY(dir->write_config(*text));
+  if (::mkfifoat(dir->fd(), kExecFifo, 0600) != 0) return fail_errno("create exec fifo in " + quote(dir->path()));
+  // O_RDWR: the init's read blocks until `start` writes, and never sees EOF.
+  UniqueFd fifo(::openat(dir->fd(), kExecFifo, O_RDWR | O_CLOEXEC));
+  if (!fifo) return fail_errno("open exec fifo");
+
+  ns::Plan plan = ns::plan(cfg->linux ? &*cfg->linux : nullptr);
+  BERTH_TRY(enter_parent_namespaces(plan, cfg->linux ? &*cfg->linux : nullptr));
+  auto pair = SyncSocket::make_pair();
+  if (!pair) return fail(std::move(pair).error());
+  InitArgs args;
+  args.cfg = &*cfg;
+  args.plan = &plan;
+  args.rootfs = {*rootfs, *bundle, opt.no_pivot, plan.new_user, cgroup_view(plan)};
+  args.sync = &pair->second;
+  args.exec_fifo = fifo.get();
+  args.preserve_fds = opt.preserve_fds;
+  args.no_new_keyring = opt.no_new_keyring;
+  args.id = opt.id;
+
+  BERTH_TRY(assert_single_threaded());
+  sigset_t all, old;
+  sigfillset(&all);
+  ::sigprocmask(SIG_SETMASK, &all, &old);
+  pid_t pid = clone_init(plan.clone_flags, args);
+  int clone_errno = errno;
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  if (pid < 0) return fail_errno("clone3 container init", clone_errno);
+  rb.push([pid] {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  });
+  pair->second.close();
+  fifo.reset();
+
+  ContainerState st;
+  st.id = opt.id;
+  st.oci_version = cfg->oci_version;
+  st.pid = pid;
+  st.pid_start_time = process_start_time(pid);
+  st.bundle = *bundle;
+  st.rootfs = *rootfs;
+  st.created = rfc3339_now();
+  st.owner = ::geteuid();
+  st.annotations = cfg->annotations;
+  Launch l{ctx, opt, *cfg, st, pair->first, plan};
+  if (auto h = handshake(l); !h) return fail(child_gone(pid, std::move(h).error()));
+  BERTH_TRY(dir->write_state(st));
+  if (!opt.pid_file.empty()) BERTH_TRY_CTX(write_file_atomic(opt.pid_file, std::to_string(pid)), "pid file");
+  if (!opt.pidfd_socket.empty()) BERTH_TRY_CTX(send_pidfd(opt.pidfd_socket, pid), "--pidfd-socket");
+  rb.commit();
+  return Created{pid, std::move(*dir)};
+}
+
+}  // namespace berth::runtime

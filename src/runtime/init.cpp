@@ -1,0 +1,227 @@
+#include "src/runtime/init.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "src/namespaces/kinds.hpp"
+#include "src/runtime/base/fileio.hpp"
+#include "src/runtime/hooks.hpp"
+#include "src/runtime/process_attrs.hpp"
+#include "src/runtime/terminal.hpp"
+
+namespace berth::runtime {
+
+namespace {
+
+[[noreturn]] void die(const InitArgs& a, const Error& e) {
+  a.sync->send_error(e);
+  ::_exit(1);
+}
+
+#define INIT_TRY(a, expr)            \
+  do {                               \
+    auto&& r_ = (expr);              \
+    if (!r_) die((a), r_.error());   \
+  } while (0)
+
+Result<void> join_namespaces(const InitArgs& a) {
+  for (const auto& n : a.plan->child_joins) {
+    UniqueFd fd(::open(n.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return fail_errno("open " + std::string(spec::namespace_type_name(n.type)) + " namespace " + quote(n.path));
+    if (::setns(fd.get(), ns::clone_flag(n.type)) != 0)
+      return fail_errno("join " + std::string(spec::namespace_type_name(n.type)) + " namespace " + quote(n.path));
+  }
+  return {};
+}
+
+// With a new user namespace the parent writes our id maps; until then we
+// are "nobody" without any mapped id.  Become root of the new namespace after.
+Result<void> wait_for_id_maps(const InitArgs& a) {
+  if (!a.plan->new_user) return {};
+  BERTH_TRY(a.sync->send(SyncType::kIdMapRequest));
+  BERTH_TRY(a.sync->expect(SyncType::kIdMapDone));
+  if (::setresgid(0, 0, 0) != 0) return fail_errno("setresgid to root in the user namespace");
+  if (::setresuid(0, 0, 0) != 0) return fail_errno("setresuid to root in the user namespace");
+  return {};
+}
+
+// A session keyring per container (named after it, as runc does), so keys
+// added inside do not land in the caller's keyring.
+void join_session_keyring(const InitArgs& a) {
+  if (a.no_new_keyring) return;
+  constexpr long kJoinSessionKeyring = 1;  // KEYCTL_JOIN_SESSION_KEYRING
+  // ENOSYS/EACCES (no keyrings, or a seccomp filter of the caller) are not
+  // fatal: runc ignores them too.
+  (void)::syscall(SYS_keyctl, kJoinSessionKeyring, a.id.c_str());
+}
+
+Result<void> write_sysctls(const spec::Config& cfg) {
+  if (!cfg.linux) return {};
+  for (const auto& [key, value] : cfg.linux->sysctl) {
+    // "net.ipv4.ip_forward" names /proc/sys/net/ipv4/ip_forward.
+    std::string rel = key;
+    for (char& c : rel)
+      if (c == '.') c = '/';
+    std::string path = "/proc/sys/" + rel;
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) return fail_errno("sysctl " + quote(key));
+    BERTH_TRY_CTX(write_all(fd.get(), value, quote(path)), "sysctl " + quote(key));
+  }
+  return {};
+}
+
+Result<void> set_names(const spec::Config& cfg) {
+  if (!cfg.hostname.empty() && ::sethostname(cfg.hostname.data(), cfg.hostname.size()) != 0)
+    return fail_errno("sethostname " + quote(cfg.hostname));
+  if (!cfg.domainname.empty() && ::setdomainname(cfg.domainname.data(), cfg.domainname.size()) != 0)
+    return fail_errno("setdomainname " + quote(cfg.domainname));
+  return {};
+}
+
+// The rootfs steps around the createContainer hooks (config.md: they run in
+// the container's namespaces after the mounts, before pivot_root).
+Result<void> setup_rootfs(const InitArgs& a) {
+  const spec::Config& cfg = *a.cfg;
+  BERTH_TRY(ns::prepare_rootfs(cfg, a.rootfs));
+  BERTH_TRY(a.sync->send(SyncType::kRunHooks));
+  auto done = a.sync->expect(SyncType::kHooksDone);
+  if (!done) return fail(std::move(done).error());
+  // kHooksDone carries the state JSON for createContainer hooks.
+  if (cfg.hooks && !cfg.hooks->create_container.empty()) {
+    BERTH_TRY(run_hooks(cfg.hooks->create_container, "createContainer", done->payload));
+  }
+  BERTH_TRY(ns::enter_rootfs(a.rootfs));
+  return ns::finish_rootfs(cfg, a.rootfs);
+}
+
+// The terminal, when asked for: the pty comes from the container's own
+// devpts (opened after pivot_root), its master goes to the parent, which
+// hands it to --console-socket.
+Result<void> setup_stdio(const InitArgs& a) {
+  const spec::Process& p = *a.cfg->process;
+  if (!p.terminal) {
+    // A new session, as runc's init has: signals to the caller's process
+    // group (Ctrl-C in a shell running `berth run`) do not hit the container.
+    if (::setsid() < 0) return fail_errno("setsid");
+    return {};
+  }
+  auto pty = open_pty("/dev/ptmx", p.console_size);
+  if (!pty) return fail(std::move(pty).error());
+  BERTH_TRY(a.sync->send(SyncType::kConsole, pty->slave_path, 0, {pty->master.get()}));
+  BERTH_TRY(make_controlling_terminal(pty->slave.get()));
+  return {};
+}
+
+Result<void> apply_process(const InitArgs& a, bool setgroups_allowed) {
+  const spec::Process& p = *a.cfg->process;
+  BERTH_TRY(apply_oom_score_adj(p.oom_score_adj));
+  BERTH_TRY(apply_rlimits(p.rlimits));
+  BERTH_TRY(apply_apparmor(p.apparmor_profile));
+  BERTH_TRY(apply_selinux_label(p.selinux_label));
+  BERTH_TRY(apply_bounding_set(p.capabilities));
+  BERTH_TRY(apply_user(p.user, setgroups_allowed));
+  BERTH_TRY(apply_capabilities(p.capabilities));
+  BERTH_TRY(apply_no_new_privs(p.no_new_privileges));
+  return {};
+}
+
+// systemd socket activation: LISTEN_PID must name the process that execs.
+std::vector<std::string> final_env(const InitArgs& a) {
+  std::vector<std::string> env = a.cfg->process->env;
+  bool listen = false;
+  for (const auto& e : env) listen = listen || e.rfind("LISTEN_FDS=", 0) == 0;
+  if (listen && a.preserve_fds > 0) {
+    std::erase_if(env, [](const std::string& e) { return e.rfind("LISTEN_PID=", 0) == 0; });
+    env.push_back("LISTEN_PID=" + std::to_string(::getpid()));
+  }
+  return env;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& v) {
+  std::vector<char*> out;
+  out.reserve(v.size() + 1);
+  for (auto& s : v) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+[[noreturn]] void wait_and_exec(const InitArgs& a, const std::string& path) {
+  std::vector<std::string> args = a.cfg->process->args;
+  std::vector<std::string> env = final_env(a);
+  std::vector<char*> argv = c_strings(args);
+  std::vector<char*> envp = c_strings(env);
+  // Everything is allocated: from here on only syscalls until execve.
+  char byte;
+  ssize_t n;
+  do {
+    n = ::read(a.exec_fifo, &byte, 1);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1) ::_exit(1);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::execve(path.c_str(), argv.data(), envp.data());
+  // After start nobody reads the sync socket: report on the container's stderr.
+  const char* e = std::strerror(errno);
+  std::string msg = "berth: exec " + quote(path) + ": " + e + "\n";
+  (void)!::write(2, msg.data(), msg.size());
+  ::_exit(errno == ENOENT ? 127 : 126);
+}
+
+}  // namespace
+
+void container_init(const InitArgs& a) {
+  // Die with the parent while setting up; cleared just before kReady.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Not dumpable during setup: nothing in the container may ptrace us or
+  // read our memory (the config, fds of the runtime) through /proc.
+  ::prctl(PR_SET_DUMPABLE, 0);
+  const spec::Config& cfg = *a.cfg;
+  INIT_TRY(a, wait_for_id_maps(a));
+  INIT_TRY(a, join_namespaces(a));
+  join_session_keyring(a);
+  if (a.plan->has(spec::NamespaceType::kMount)) {
+    INIT_TRY(a, setup_rootfs(a));
+  } else {
+    // No mount namespace: nothing may be mounted (it would be the host's
+    // table); the container still gets its root directory.
+    INIT_TRY(a, a.sync->send(SyncType::kRunHooks));
+    auto done = a.sync->expect(SyncType::kHooksDone);
+    if (!done) die(a, done.error());
+    if (::chroot(a.rootfs.rootfs.c_str()) != 0 || ::chdir("/") != 0)
+      die(a, Error::from_errno("chroot to " + quote(a.rootfs.rootfs)));
+  }
+  INIT_TRY(a, write_sysctls(cfg));
+  INIT_TRY(a, set_names(cfg));
+  INIT_TRY(a, setup_stdio(a));
+  // A user namespace whose setgroups was denied by the parent (unprivileged
+  // mapping) cannot call setgroups(2).
+  bool setgroups_allowed = true;
+  if (a.plan->new_user) {
+    auto sg = read_file("/proc/self/setgroups");
+    setgroups_allowed = !sg || sg->rfind("allow", 0) == 0;
+  }
+  const spec::Process& p = *cfg.process;
+  if (::chdir(p.cwd.c_str()) != 0) die(a, Error::from_errno("chdir to cwd " + quote(p.cwd)));
+  INIT_TRY(a, apply_process(a, setgroups_allowed));
+  apply_umask(p.user.umask);
+  // runc checks the binary before reporting success, so a typo fails
+  // `create`, not `start`.
+  auto path = find_executable(p.args.at(0), p.env);
+  if (!path) die(a, path.error());
+  // Only stdio and the preserved fds survive execve.
+  INIT_TRY(a, close_fds_from(3 + a.preserve_fds));
+  for (int fd = 3; fd < 3 + a.preserve_fds; ++fd) ::fcntl(fd, F_SETFD, 0);
+  ::prctl(PR_SET_PDEATHSIG, 0);
+  INIT_TRY(a, a.sync->send(SyncType::kReady));
+  wait_and_exec(a, *path);
+}
+
+}  // namespace berth::runtime

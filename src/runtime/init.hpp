@@ -1,0 +1,30 @@
+// The container init: what the cloned child does between clone3 and execve.
+//
+// It runs in a copy of the parent's memory (no CLONE_VM), single-threaded,
+// and never returns into the parent's frames: every path ends in execve or
+// _exit.  Failures go to the parent as a kError frame on the sync socket.
+#pragma once
+
+#include <string>
+
+#include "spec/config.hpp"
+#include "src/namespaces/plan.hpp"
+#include "src/namespaces/rootfs.hpp"
+#include "src/runtime/sync.hpp"
+
+namespace berth::runtime {
+
+struct InitArgs {
+  const spec::Config* cfg = nullptr;
+  const ns::Plan* plan = nullptr;
+  ns::RootfsOptions rootfs;
+  const SyncSocket* sync = nullptr;
+  int exec_fifo = -1;      // opened O_RDWR by the parent: read blocks until `start`
+  int preserve_fds = 0;    // fds 3 .. 3+N-1 pass to the container
+  bool no_new_keyring = false;
+  std::string id;
+};
+
+[[noreturn]] void container_init(const InitArgs& a);
+
+}  // namespace berth::runtime
