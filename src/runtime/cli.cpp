@@ -140,7 +140,7 @@ constexpr VerbSpec kVerbs[] = {
     {"kill", "<container-id> [SIGNAL]", "send a signal to the container's process", kKillFlags, 1, 2, true, &cmd_kill},
     {"delete", "<container-id>", "delete a container and everything it holds", kDeleteFlags, 1, 1, true, &cmd_delete},
     {"list", "", "list containers", kListFlags, 0, 0, true, &cmd_list},
-    {"exec", "<container-id> [COMMAND [ARG...]]", "run a new process in a container", kExecFlags, 1, -1, false, nullptr},
+    {"exec", "<container-id> [COMMAND [ARG...]]", "run a new process in a container", kExecFlags, 1, -1, false, &cmd_exec},
     {"ps", "<container-id> [PS-OPTION...]", "list the processes of a container", kPsFlags, 1, -1, false, nullptr},
     {"pause", "<container-id>", "freeze every process of a container", kNoFlags, 1, 1, true, nullptr},
     {"resume", "<container-id>", "thaw a paused container", kNoFlags, 1, 1, true, nullptr},

@@ -15,5 +15,6 @@ Result<int> cmd_state(Context& ctx, const ParsedArgs& args);
 Result<int> cmd_kill(Context& ctx, const ParsedArgs& args);
 Result<int> cmd_delete(Context& ctx, const ParsedArgs& args);
 Result<int> cmd_list(Context& ctx, const ParsedArgs& args);
+Result<int> cmd_exec(Context& ctx, const ParsedArgs& args);
 
 }  // namespace berth::runtime

@@ -49,6 +49,13 @@ Result<void> delete_container(Context& ctx, const std::string& id, bool force);
 // Delete an opened container whose status is known to be stopped.
 Result<void> destroy_container(Context& ctx, ContainerDir& dir);
 
+// A pidfd of the container's init, empty if it is gone (the start time is
+// checked after pidfd_open, so a reused pid is never signalled).
+UniqueFd open_init_pidfd(const ContainerState& s);
+
+// The stored config of a container (the bundle may be gone by now).
+Result<spec::Config> stored_config(const ContainerDir& dir);
+
 // "TERM", "SIGTERM", "15", "RTMIN+3" -> signal number.
 Result<int> parse_signal(std::string_view s);
 

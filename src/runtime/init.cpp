@@ -7,7 +7,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <cstring>
 
 #include "src/namespaces/kinds.hpp"
@@ -19,6 +21,18 @@
 namespace berth::runtime {
 
 namespace {
+
+void close_inherited_fds(const InitArgs& a) {
+  int keep[] = {a.sync->fd(), a.exec_fifo};
+  std::sort(std::begin(keep), std::end(keep));
+  unsigned from = static_cast<unsigned>(3 + a.preserve_fds);
+  for (int k : keep) {
+    if (k < static_cast<int>(from)) continue;
+    if (static_cast<unsigned>(k) > from) ::syscall(SYS_close_range, from, static_cast<unsigned>(k) - 1, 0);
+    from = static_cast<unsigned>(k) + 1;
+  }
+  ::syscall(SYS_close_range, from, ~0U, 0);
+}
 
 [[noreturn]] void die(const InitArgs& a, const Error& e) {
   a.sync->send_error(e);
@@ -180,6 +194,10 @@ std::vector<char*> c_strings(std::vector<std::string>& v) {
 void container_init(const InitArgs& a) {
   // Die with the parent while setting up; cleared just before kReady.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Drop every fd of the parent's but the sync socket, the exec fifo and the
+  // preserved ones right away: the locked state directory fd in particular
+  // would keep the container's lock held until execve.
+  close_inherited_fds(a);
   // Not dumpable during setup: nothing in the container may ptrace us or
   // read our memory (the config, fds of the runtime) through /proc.
   ::prctl(PR_SET_DUMPABLE, 0);

@@ -22,21 +22,6 @@ Error in_state(const std::string& id, Status s, std::string_view need) {
   return Error("container " + quote(id) + " is " + std::string(status_name(s)) + ", not " + std::string(need));
 }
 
-// The stored config, for hooks (the bundle may be gone by now).
-Result<spec::Config> stored_config(const ContainerDir& dir) {
-  auto text = dir.read_config();
-  if (!text) return fail(std::move(text).error());
-  return spec::parse_config(*text, dir.path() + "/config.json");
-}
-
-// A pidfd for the container's init, only if it is still the same process
-// (start time checked after pidfd_open, so the pid cannot be reused between).
-UniqueFd open_init(const ContainerState& s) {
-  UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, s.pid, 0)));
-  if (fd && process_start_time(s.pid) != s.pid_start_time) fd.reset();
-  return fd;
-}
-
 // The pid namespace inode of a process, 0 if unknown.
 ino_t pid_ns_of(pid_t pid) {
   struct stat st {};
@@ -64,7 +49,7 @@ std::vector<pid_t> container_processes(const ContainerState& s) {
 }
 
 Result<void> signal_init(const ContainerState& s, int sig) {
-  UniqueFd fd = open_init(s);
+  UniqueFd fd = open_init_pidfd(s);
   if (!fd) return fail("container " + quote(s.id) + " is not running");
   if (::syscall(SYS_pidfd_send_signal, fd.get(), sig, nullptr, 0) != 0)
     return fail_errno("send signal " + std::to_string(sig) + " to container " + quote(s.id));
@@ -73,7 +58,7 @@ Result<void> signal_init(const ContainerState& s, int sig) {
 
 // Waits up to `ms` for the init to exit (the pidfd turns readable).
 bool wait_exit(const ContainerState& s, int ms) {
-  UniqueFd fd = open_init(s);
+  UniqueFd fd = open_init_pidfd(s);
   if (!fd) return true;
   pollfd p{fd.get(), POLLIN, 0};
   return ::poll(&p, 1, ms) == 1;
@@ -91,6 +76,18 @@ Result<void> kill_all(const ContainerState& s, int sig) {
 }
 
 }  // namespace
+
+Result<spec::Config> stored_config(const ContainerDir& dir) {
+  auto text = dir.read_config();
+  if (!text) return fail(std::move(text).error());
+  return spec::parse_config(*text, dir.path() + "/config.json");
+}
+
+UniqueFd open_init_pidfd(const ContainerState& s) {
+  UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, s.pid, 0)));
+  if (fd && process_start_time(s.pid) != s.pid_start_time) fd.reset();
+  return fd;
+}
 
 Result<int> parse_signal(std::string_view s) {
   if (s.empty()) return fail("empty signal");

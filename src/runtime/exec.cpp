@@ -1,0 +1,210 @@
+// `exec`: a new process in a running container.
+//
+// No intermediate process: the parent joins the pid and time namespaces of
+// the container for its children (setns on the init's pidfd), clones, and
+// the child joins every other namespace in one setns(pidfd, flags) call
+// (Linux 5.8), user namespace included, so the kernel orders them.  The
+// child then takes the process attributes like the init does and execs.
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "src/runtime/base/fileio.hpp"
+#include "src/runtime/container.hpp"
+#include "src/runtime/exec.hpp"
+#include "src/runtime/process_attrs.hpp"
+#include "src/runtime/sync.hpp"
+#include "src/runtime/terminal.hpp"
+
+namespace berth::runtime {
+
+namespace {
+
+struct NsFlag {
+  const char* name;
+  int flag;
+};
+constexpr NsFlag kChildNs[] = {{"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},   {"net", CLONE_NEWNET},
+                               {"ipc", CLONE_NEWIPC},   {"uts", CLONE_NEWUTS},  {"cgroup", CLONE_NEWCGROUP}};
+constexpr NsFlag kParentNs[] = {{"pid", CLONE_NEWPID}, {"time", 0x80 /* CLONE_NEWTIME */}};
+
+bool same_ns(pid_t pid, const char* name) {
+  struct stat a {}, b {};
+  std::string theirs = "/proc/" + std::to_string(pid) + "/ns/" + name;
+  std::string ours = std::string("/proc/self/ns/") + name;
+  if (::stat(theirs.c_str(), &a) != 0 || ::stat(ours.c_str(), &b) != 0) return true;
+  return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+template <size_t N>
+int differing(pid_t pid, const NsFlag (&table)[N]) {
+  int flags = 0;
+  for (const auto& n : table)
+    if (!same_ns(pid, n.name)) flags |= n.flag;
+  return flags;
+}
+
+struct ExecChild {
+  const spec::Process* proc;
+  int pidfd;
+  int ns_flags;
+  int preserve_fds;
+  const SyncSocket* sync;
+};
+
+Result<void> exec_setup(const ExecChild& c) {
+  if (c.ns_flags != 0 && ::setns(c.pidfd, c.ns_flags) != 0) return fail_errno("join the container's namespaces");
+  // Root of the container's user namespace (if it has one) before applying
+  // the process's own user; setns(CLONE_NEWNS) moved us to its root dir.
+  if ((c.ns_flags & CLONE_NEWUSER) != 0 && (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0))
+    return fail_errno("become root in the container's user namespace");
+  const spec::Process& p = *c.proc;
+  if (p.terminal) {
+    auto pty = open_pty("/dev/ptmx", p.console_size);
+    if (!pty) return fail(std::move(pty).error());
+    BERTH_TRY(c.sync->send(SyncType::kConsole, pty->slave_path, 0, {pty->master.get()}));
+    BERTH_TRY(make_controlling_terminal(pty->slave.get()));
+  } else if (::setsid() < 0) {
+    return fail_errno("setsid");
+  }
+  if (::chdir(p.cwd.c_str()) != 0) return fail_errno("chdir to cwd " + quote(p.cwd));
+  BERTH_TRY(apply_rlimits(p.rlimits));
+  BERTH_TRY(apply_apparmor(p.apparmor_profile));
+  BERTH_TRY(apply_selinux_label(p.selinux_label));
+  BERTH_TRY(apply_bounding_set(p.capabilities));
+  bool setgroups_allowed = true;
+  if (auto sg = read_file("/proc/self/setgroups"); sg) setgroups_allowed = sg->rfind("allow", 0) == 0;
+  BERTH_TRY(apply_user(p.user, setgroups_allowed));
+  BERTH_TRY(apply_capabilities(p.capabilities));
+  BERTH_TRY(apply_no_new_privs(p.no_new_privileges));
+  // runc leaves the umask alone on exec unless the process sets one.
+  if (p.user.umask) apply_umask(p.user.umask);
+  return {};
+}
+
+[[noreturn]] void exec_child(const ExecChild& c) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  auto fail_child = [&](const Error& e) {
+    c.sync->send_error(e);
+    ::_exit(1);
+  };
+  if (auto r = exec_setup(c); !r) fail_child(r.error());
+  auto path = find_executable(c.proc->args.at(0), c.proc->env);
+  if (!path) fail_child(path.error());
+  if (auto r = close_fds_from(3 + c.preserve_fds); !r) fail_child(r.error());
+  for (int fd = 3; fd < 3 + c.preserve_fds; ++fd) ::fcntl(fd, F_SETFD, 0);
+  std::vector<std::string> args = c.proc->args, env = c.proc->env;
+  std::vector<char*> argv, envp;
+  for (auto& s : args) argv.push_back(s.data());
+  for (auto& s : env) envp.push_back(s.data());
+  argv.push_back(nullptr);
+  envp.push_back(nullptr);
+  if (auto r = c.sync->send(SyncType::kReady); !r) ::_exit(1);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::execve(path->c_str(), argv.data(), envp.data());
+  std::string msg = "berth: exec " + quote(*path) + ": " + std::strerror(errno) + "\n";
+  (void)!::write(2, msg.data(), msg.size());
+  ::_exit(errno == ENOENT ? 127 : 126);
+}
+
+int wait_forwarding(pid_t child, const sigset_t& set) {
+  for (;;) {
+    siginfo_t si{};
+    int sig = ::sigwaitinfo(&set, &si);
+    if (sig < 0) continue;
+    if (sig != SIGCHLD) {
+      ::kill(child, sig);
+      continue;
+    }
+    int status = 0;
+    pid_t p;
+    while ((p = ::waitpid(-1, &status, WNOHANG)) > 0)
+      if (p == child) return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+  }
+}
+
+}  // namespace
+
+Result<int> exec_process(Context& ctx, const ExecRequest& req) {
+  auto dir = ContainerDir::open(ctx.global.root, req.id, LockMode::kShared);
+  if (!dir) return fail(std::move(dir).error());
+  auto st = dir->read_state();
+  if (!st) return fail(std::move(st).error());
+  Status status = dir->status(*st, req.frozen);
+  if (status == Status::kPaused && !req.ignore_paused)
+    return fail("container " + quote(req.id) + " is paused; use --ignore-paused or resume it");
+  if (status != Status::kRunning && status != Status::kCreated && status != Status::kPaused)
+    return fail("container " + quote(req.id) + " is " + std::string(status_name(status)) + ", not running");
+  if (req.process.terminal && req.console_socket.empty())
+    return fail("a terminal needs --console-socket");
+  UniqueFd pidfd = open_init_pidfd(*st);
+  if (!pidfd) return fail("container " + quote(req.id) + " is not running");
+  dir->unlock();  // exec may run for long: never hold the container's lock meanwhile
+
+  int parent_ns = differing(st->pid, kParentNs);
+  if (parent_ns != 0 && ::setns(pidfd.get(), parent_ns) != 0)
+    return fail_errno("join the container's pid namespace");
+  auto pair = SyncSocket::make_pair();
+  if (!pair) return fail(std::move(pair).error());
+  ExecChild child{&req.process, pidfd.get(), differing(st->pid, kChildNs), req.preserve_fds, &pair->second};
+
+  sigset_t all, old;
+  sigfillset(&all);
+  ::sigprocmask(SIG_SETMASK, &all, &old);
+  clone_args ca{};
+  ca.exit_signal = SIGCHLD;
+  long pid = ::syscall(SYS_clone3, &ca, sizeof ca);
+  if (pid == 0) exec_child(child);
+  int clone_errno = errno;
+  pair->second.close();
+  if (pid < 0) {
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    return fail_errno("clone3 exec process", clone_errno);
+  }
+  auto reap = [&] {
+    ::kill(static_cast<pid_t>(pid), SIGKILL);
+    ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  };
+  if (req.process.terminal) {
+    auto console = pair->first.expect(SyncType::kConsole);
+    if (!console || console->fds.empty()) {
+      reap();
+      return fail(console ? Error("sync: console frame without a pty") : std::move(console).error());
+    }
+    if (auto s = send_console(req.console_socket, console->fds[0].get(), console->payload); !s) {
+      reap();
+      return fail(std::move(s).error());
+    }
+  }
+  if (auto r = pair->first.expect(SyncType::kReady); !r) {
+    reap();
+    return fail(std::move(r).error());
+  }
+  if (!req.pid_file.empty()) {
+    if (auto w = write_file_atomic(req.pid_file, std::to_string(pid)); !w) {
+      reap();
+      return fail(std::move(w).error().context("pid file"));
+    }
+  }
+  if (req.detach) {
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    return 0;
+  }
+  int rc = wait_forwarding(static_cast<pid_t>(pid), all);
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  return rc;
+}
+
+}  // namespace berth::runtime
