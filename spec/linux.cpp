@@ -62,16 +62,6 @@ constexpr std::string_view kMemoryPolicyFlags[] = {
 
 constexpr uint32_t kNanosecsPerSec = 1'000'000'000;
 
-// Reader treats a null member as absent; a null array element or map value
-// has no such excuse and is reported instead of being skipped.
-bool element_object(const Reader& e) {
-  if (!e.present()) {
-    e.fail("expected object, got null");
-    return false;
-  }
-  return e.expect_object();
-}
-
 template <class E, size_t N>
 void require_enum(const Reader& r, const Name<E> (&table)[N], std::string_view what, E& out) {
   if (!r.present()) {
@@ -89,7 +79,7 @@ bool one_of(const std::string_view (&names)[N], std::string_view s) {
 }
 
 void read_namespace(const Reader& r, Namespace& out) {
-  if (!element_object(r)) return;
+  if (!r.expect_element_object()) return;
   require_enum(r["type"], kNamespaceTypes, "namespace type", out.type);
   r["path"].get(out.path);
 }
@@ -100,7 +90,7 @@ void read_time_offsets(const Reader& r, std::map<std::string, TimeOffset>& out) 
       r.fail_value("unknown time namespace clock", clock);
       return;
     }
-    if (!element_object(e)) return;
+    if (!e.expect_element_object()) return;
     TimeOffset& t = out[std::string(clock)];
     e["secs"].get(t.secs);
     // Written to /proc/<pid>/timens_offsets, where the kernel rejects a
@@ -112,7 +102,7 @@ void read_time_offsets(const Reader& r, std::map<std::string, TimeOffset>& out) 
 }
 
 void read_device(const Reader& r, Device& out) {
-  if (!element_object(r)) return;
+  if (!r.expect_element_object()) return;
   r["path"].require(out.path);
   require_enum(r["type"], kDeviceTypes, "device type", out.type);
   // A FIFO has no device number; every other type needs both.
@@ -149,7 +139,7 @@ void read_personality(const Reader& r, Personality& out) {
 
 void read_net_devices(const Reader& r, std::map<std::string, NetDevice>& out) {
   r.each_member([&](std::string_view host_name, const Reader& e) {
-    if (!element_object(e)) return;
+    if (!e.expect_element_object()) return;
     e["name"].get(out[std::string(host_name)].name);
   });
 }

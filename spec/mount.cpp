@@ -207,14 +207,6 @@ void apply(const Option& o, MountOptions& out) {
   }
 }
 
-bool element_object(const Reader& e) {
-  if (!e.present()) {
-    e.fail("expected object, got null");
-    return false;
-  }
-  return e.expect_object();
-}
-
 }  // namespace
 
 bool classify_mount_option(std::string_view opt, std::string_view fs_type, MountOptions& out,
@@ -239,14 +231,14 @@ std::vector<std::string_view> known_mount_options() {
 }
 
 void read_id_mapping(const Reader& r, IdMapping& out) {
-  if (!element_object(r)) return;
+  if (!r.expect_element_object()) return;
   r["containerID"].require(out.container_id);
   r["hostID"].require(out.host_id);
   r["size"].require(out.size);
 }
 
 void read_mount(const Reader& r, Mount& out) {
-  if (!element_object(r)) return;
+  if (!r.expect_element_object()) return;
   r["destination"].require(out.destination);
   r["type"].get(out.type);
   r["source"].get(out.source);

@@ -95,6 +95,14 @@ bool Reader::expect_object() const {
   return true;
 }
 
+bool Reader::expect_element_object() const {
+  if (ok() && !present()) {
+    fail("expected object, got null");
+    return false;
+  }
+  return expect_object();
+}
+
 bool Reader::expect_array() const {
   if (!ok() || !present()) return false;
   if (!v_->is_array()) {

@@ -106,6 +106,9 @@ class Reader {
   // Type checks: record "expected X, got Y" and return false.
   bool expect_object() const;
   bool expect_array() const;
+  // For array elements and map values: a null there is an error ("expected
+  // object, got null"), where a null member counts as absent.
+  bool expect_element_object() const;
 
   // Scalar reads.  Absent values leave `out` untouched and return false; a
   // present value of the wrong type or out of range records an error.

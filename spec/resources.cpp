@@ -9,16 +9,6 @@ using Name = Reader::Name<E>;
 
 constexpr Name<char> kRuleTypes[] = {{"a", 'a'}, {"c", 'c'}, {"b", 'b'}};
 
-// Reader treats a null member as absent; a null array element or map value
-// has no such excuse and is reported instead of being skipped.
-bool element_object(const Reader& e) {
-  if (!e.present()) {
-    e.fail("expected object, got null");
-    return false;
-  }
-  return e.expect_object();
-}
-
 // The devices controller takes each of r, w and m at most once; the kernel
 // rejects anything else only when the rule is written, long after create.
 bool valid_access(std::string_view access) {
@@ -32,7 +22,7 @@ bool valid_access(std::string_view access) {
 }
 
 void read_device_rule(const Reader& r, DeviceCgroupRule& out) {
-  if (!element_object(r)) return;
+  if (!r.expect_element_object()) return;
   r["allow"].require(out.allow);
   r["type"].get_enum<char>(out.type, kRuleTypes, "device type");
   r["major"].get(out.major);
@@ -75,7 +65,7 @@ void read_pids(const Reader& r, Pids& out) {
 }
 
 void read_weight_device(const Reader& r, WeightDevice& out) {
-  if (!element_object(r)) return;
+  if (!r.expect_element_object()) return;
   r["major"].require(out.major);
   r["minor"].require(out.minor);
   r["weight"].get(out.weight);
@@ -84,7 +74,7 @@ void read_weight_device(const Reader& r, WeightDevice& out) {
 
 void read_throttle_devices(const Reader& r, std::vector<ThrottleDevice>& out) {
   r.each([&](const Reader& e) {
-    if (!element_object(e)) return;
+    if (!e.expect_element_object()) return;
     ThrottleDevice& d = out.emplace_back();
     e["major"].require(d.major);
     e["minor"].require(d.minor);
@@ -116,7 +106,7 @@ bool valid_hugepage_size(std::string_view s) {
 }
 
 void read_hugepage_limit(const Reader& r, HugepageLimit& out) {
-  if (!element_object(r)) return;
+  if (!r.expect_element_object()) return;
   if (auto p = r["pageSize"]; p.require(out.page_size) && !valid_hugepage_size(out.page_size))
     p.fail_value("invalid hugepage size", out.page_size);
   r["limit"].require(out.limit);
@@ -126,7 +116,7 @@ void read_network(const Reader& r, Network& out) {
   if (!r.expect_object()) return;
   r["classID"].get(out.class_id);
   r["priorities"].each([&](const Reader& e) {
-    if (!element_object(e)) return;
+    if (!e.expect_element_object()) return;
     InterfacePriority& p = out.priorities.emplace_back();
     e["name"].require(p.name);
     e["priority"].require(p.priority);
@@ -135,7 +125,7 @@ void read_network(const Reader& r, Network& out) {
 
 void read_rdma(const Reader& r, std::map<std::string, Rdma>& out) {
   r.each_member([&](std::string_view device, const Reader& e) {
-    if (!element_object(e)) return;
+    if (!e.expect_element_object()) return;
     Rdma& d = out[std::string(device)];
     e["hcaHandles"].get(d.hca_handles);
     e["hcaObjects"].get(d.hca_objects);

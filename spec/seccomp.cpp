@@ -81,14 +81,6 @@ std::vector<std::string_view> names_in(const Name<E> (&table)[N]) {
 
 // Reader treats a null member as absent; a null array element has no such
 // excuse and is reported instead of being skipped.
-bool element_object(const Reader& e) {
-  if (!e.present()) {
-    e.fail("expected object, got null");
-    return false;
-  }
-  return e.expect_object();
-}
-
 // A list of enum names, each checked against `table`.
 template <class E, size_t N>
 void read_enum_list(const Reader& r, const Name<E> (&table)[N], std::string_view what,
@@ -113,7 +105,7 @@ void require_enum(const Reader& r, const Name<E> (&table)[N], std::string_view w
 }
 
 void read_arg(const Reader& r, SeccompArg& out) {
-  if (!element_object(r)) return;
+  if (!r.expect_element_object()) return;
   uint64_t index = 0;
   if (auto idx = r["index"]; idx.require(index)) {
     if (index > kMaxArgIndex) {
@@ -142,7 +134,7 @@ void read_names(const Reader& r, std::vector<std::string>& out) {
 }
 
 void read_rule(const Reader& r, SeccompRule& out) {
-  if (!element_object(r)) return;
+  if (!r.expect_element_object()) return;
   read_names(r["names"], out.names);
   require_enum(r["action"], kActions, "seccomp action", out.action);
   r["errnoRet"].get(out.errno_ret);

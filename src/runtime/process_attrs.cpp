@@ -22,12 +22,6 @@ namespace berth::runtime {
 
 namespace {
 
-std::string in_quotes(std::string_view s) {
-  std::string out = "\"";
-  json_escape(out, s);
-  return out + "\"";
-}
-
 struct CapFree {
   void operator()(cap_t c) const { cap_free(c); }
 };
@@ -165,11 +159,11 @@ bool apparmor_enabled() {
 
 Result<void> write_attr(const std::string& path, std::string_view value) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd) return fail_errno("open " + in_quotes(path));
+  if (!fd) return fail_errno("open " + quote(path));
   // The LSM takes the whole value in one write(2); a short write is an error.
   ssize_t n = ::write(fd.get(), value.data(), value.size());
-  if (n < 0) return fail_errno("write " + in_quotes(path));
-  if (static_cast<size_t>(n) != value.size()) return fail("write " + in_quotes(path) + ": short write");
+  if (n < 0) return fail_errno("write " + quote(path));
+  if (static_cast<size_t>(n) != value.size()) return fail("write " + quote(path) + ": short write");
   return {};
 }
 
@@ -254,7 +248,7 @@ Result<void> apply_no_new_privs(bool nnp) {
 }
 
 Result<std::string> find_executable(const std::string& arg0, const std::vector<std::string>& env) {
-  const std::string what = "exec " + in_quotes(arg0);
+  const std::string what = "exec " + quote(arg0);
   if (arg0.empty()) return fail(what + ": no such file or directory");
   if (arg0.find('/') != std::string::npos) {
     if (int e = check_executable(arg0); e != 0) return fail_errno(what, e);
@@ -282,24 +276,24 @@ Result<std::string> find_executable(const std::string& arg0, const std::vector<s
 Result<void> apply_apparmor(const std::string& profile) {
   if (profile.empty()) return {};
   if (!apparmor_enabled())
-    return fail("apparmor profile " + in_quotes(profile) +
+    return fail("apparmor profile " + quote(profile) +
                 " requested but AppArmor is not enabled on this host");
   // The profile takes effect at the next execve.  Linux 5.1 added the
   // per-LSM directory; /proc/self/attr/exec is the older, shared file.
   const std::string value = "exec " + profile;
   auto r = write_attr("/proc/self/attr/apparmor/exec", value);
   if (!r && r.error().errnum() == ENOENT) r = write_attr("/proc/self/attr/exec", value);
-  BERTH_TRY_CTX(std::move(r), "apply apparmor profile " + in_quotes(profile));
+  BERTH_TRY_CTX(std::move(r), "apply apparmor profile " + quote(profile));
   return {};
 }
 
 Result<void> apply_selinux_label(const std::string& label) {
   if (label.empty()) return {};
   if (::access("/sys/fs/selinux/enforce", F_OK) != 0)
-    return fail("selinux label " + in_quotes(label) +
+    return fail("selinux label " + quote(label) +
                 " requested but SELinux is not enabled on this host");
   // Like AppArmor's exec attribute: the label applies from the next execve.
-  BERTH_TRY_CTX(write_attr("/proc/self/attr/exec", label), "apply selinux label " + in_quotes(label));
+  BERTH_TRY_CTX(write_attr("/proc/self/attr/exec", label), "apply selinux label " + quote(label));
   return {};
 }
 

@@ -16,12 +16,6 @@ namespace berth::runtime {
 
 namespace {
 
-std::string in_quotes(std::string_view s) {
-  std::string out = "\"";
-  json_escape(out, s);
-  return out + "\"";
-}
-
 // The slave of `master`.  TIOCGPTPEER (Linux 4.13) opens it from the master
 // itself, so a process inside the container cannot swap /dev/pts/N for
 // something else between ptsname and open (the reason the ioctl exists).
@@ -29,9 +23,9 @@ std::string in_quotes(std::string_view s) {
 Result<UniqueFd> open_slave(int master, const std::string& path) {
   UniqueFd slave(::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (slave) return slave;
-  if (errno != EINVAL && errno != ENOTTY) return fail_errno("open pty peer of " + in_quotes(path));
+  if (errno != EINVAL && errno != ENOTTY) return fail_errno("open pty peer of " + quote(path));
   slave.reset(::open(path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!slave) return fail_errno("open " + in_quotes(path));
+  if (!slave) return fail_errno("open " + quote(path));
   return slave;
 }
 
@@ -40,13 +34,13 @@ Result<UniqueFd> open_slave(int master, const std::string& path) {
 Result<Pty> open_pty(const std::string& ptmx_path, const std::optional<spec::ConsoleSize>& size) {
   // O_NOCTTY: the runtime itself must not acquire the container's terminal.
   UniqueFd master(::open(ptmx_path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!master) return fail_errno("open " + in_quotes(ptmx_path));
+  if (!master) return fail_errno("open " + quote(ptmx_path));
   int unlock = 0;
   if (::ioctl(master.get(), TIOCSPTLCK, &unlock) != 0)
-    return fail_errno("unlock pty " + in_quotes(ptmx_path));
+    return fail_errno("unlock pty " + quote(ptmx_path));
   unsigned number = 0;
   if (::ioctl(master.get(), TIOCGPTN, &number) != 0)
-    return fail_errno("get pty number from " + in_quotes(ptmx_path));
+    return fail_errno("get pty number from " + quote(ptmx_path));
   // What ptsname(3) would say; the name is only informational for the
   // console socket peer, the slave is opened through the master.
   std::string slave_path = "/dev/pts/" + std::to_string(number);
@@ -85,7 +79,7 @@ Result<void> send_console(const std::string& socket_path, int master, const std:
   struct sockaddr_un addr {};
   addr.sun_family = AF_UNIX;
   if (socket_path.size() >= sizeof addr.sun_path)
-    return fail("connect to console socket " + in_quotes(socket_path), ENAMETOOLONG);
+    return fail("connect to console socket " + quote(socket_path), ENAMETOOLONG);
   std::memcpy(addr.sun_path, socket_path.data(), socket_path.size());
   UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!sock) return fail_errno("create console socket");
@@ -93,7 +87,7 @@ Result<void> send_console(const std::string& socket_path, int master, const std:
   do {
     r = ::connect(sock.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
   } while (r < 0 && errno == EINTR);
-  if (r != 0) return fail_errno("connect to console socket " + in_quotes(socket_path));
+  if (r != 0) return fail_errno("connect to console socket " + quote(socket_path));
 
   // SCM_RIGHTS needs at least one byte of data on a stream socket; the name
   // is that data (never empty in practice, a NUL stands in if it is).
@@ -116,9 +110,9 @@ Result<void> send_console(const std::string& socket_path, int master, const std:
   do {
     n = ::sendmsg(sock.get(), &msg, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
-  if (n < 0) return fail_errno("send console to " + in_quotes(socket_path));
+  if (n < 0) return fail_errno("send console to " + quote(socket_path));
   if (static_cast<size_t>(n) != data.size())
-    return fail("send console to " + in_quotes(socket_path) + ": short write");
+    return fail("send console to " + quote(socket_path) + ": short write");
   return {};
 }
 

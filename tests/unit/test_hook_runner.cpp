@@ -13,25 +13,10 @@
 #include "src/runtime/hooks.hpp"
 
 using namespace berth;
+using berth::test::TempDir;
 using namespace berth::runtime;
 
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/berth-hooks-XXXXXX";
-    const char* p = ::mkdtemp(tmpl);
-    path_ = p != nullptr ? p : "/nonexistent-mkdtemp-failed";
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 spec::Hook sh_hook(const std::string& script) {
   spec::Hook h;

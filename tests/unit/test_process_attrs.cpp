@@ -20,25 +20,10 @@
 #include "src/runtime/process_attrs.hpp"
 
 using namespace berth;
+using berth::test::TempDir;
 using namespace berth::runtime;
 
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/berth-attrs-XXXXXX";
-    const char* p = ::mkdtemp(tmpl);
-    path_ = p != nullptr ? p : "/nonexistent-mkdtemp-failed";
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 void make_file(const std::string& path, mode_t mode) {
   std::ofstream(path) << "#!/bin/sh\nexit 0\n";

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+
+#include "fixture_util.hpp"
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -17,25 +19,10 @@
 #include "src/runtime/terminal.hpp"
 
 using namespace berth;
+using berth::test::TempDir;
 using namespace berth::runtime;
 
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/berth-tty-XXXXXX";
-    const char* p = ::mkdtemp(tmpl);
-    path_ = p != nullptr ? p : "/nonexistent-mkdtemp-failed";
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Reads what arrives on fd within a second.
 std::string read_some(int fd) {
