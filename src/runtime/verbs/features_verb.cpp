@@ -30,6 +30,9 @@ spec::Features current_features() {
   // Implementation status: nothing below runs until the lifecycle, cgroup
   // and seccomp code lands; each flips to true in the commit that makes it so.
   f.seccomp.enabled = false;
+  // process.apparmorProfile is applied (process_attrs.cpp); SELinux needs
+  // mountLabel too, which is not applied yet.
+  f.apparmor = true;
   f.annotations["io.github.seccomp.libseccomp.version"] = seccomp::library_version();
   f.annotations["org.berth.version"] = BERTH_VERSION;
   f.annotations["org.berth.commit"] = BERTH_COMMIT;
