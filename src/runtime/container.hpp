@@ -23,11 +23,15 @@ struct CreateOptions {
   bool no_pivot = false;
   bool no_new_keyring = false;
   int preserve_fds = 0;
+  // `run` without --console-socket: keep the pty master (Created::console)
+  // instead of requiring a socket, and proxy it to berth's own stdio.
+  bool keep_console = false;
 };
 
 struct Created {
   pid_t pid = 0;
   ContainerDir dir;  // still locked
+  UniqueFd console;  // pty master, with keep_console and process.terminal
 };
 
 // runtime.md "create": the init is fully set up and blocked before the user

@@ -129,6 +129,7 @@ Error child_gone(pid_t pid, Error e) {
 struct Launch {
   Context& ctx;
   const CreateOptions& opt;
+  UniqueFd& console_master;  // kept when no --console-socket (run proxies it)
   const spec::Config& cfg;
   ContainerState& state;
   const SyncSocket& sync;
@@ -154,7 +155,8 @@ Result<void> handshake(const Launch& l) {
     auto console = l.sync.expect(SyncType::kConsole);
     if (!console) return fail(std::move(console).error());
     if (console->fds.empty()) return fail("sync: console frame without a pty");
-    BERTH_TRY(send_console(l.opt.console_socket, console->fds[0].get(), console->payload));
+    if (l.opt.console_socket.empty()) l.console_master = std::move(console->fds[0]);
+    else BERTH_TRY(send_console(l.opt.console_socket, console->fds[0].get(), console->payload));
   }
   BERTH_TRY(l.sync.expect(SyncType::kReady));
   return {};
@@ -206,7 +208,7 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   std::string root_path = cfg->root->path[0] == '/' ? cfg->root->path : *bundle + "/" + cfg->root->path;
   auto rootfs = real_dir(root_path, cfg_path + ": root.path:");
   if (!rootfs) return fail(std::move(rootfs).error());
-  if (cfg->process->terminal && opt.console_socket.empty())
+  if (cfg->process->terminal && opt.console_socket.empty() && !opt.keep_console)
     return fail(cfg_path + ": process.terminal is true but no --console-socket was given");
 
   auto dir = ContainerDir::create(ctx.global.root, opt.id);
@@ -259,13 +261,14 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   st.created = rfc3339_now();
   st.owner = ::geteuid();
   st.annotations = cfg->annotations;
-  Launch l{ctx, opt, *cfg, st, pair->first, plan};
+  UniqueFd master;
+  Launch l{ctx, opt, master, *cfg, st, pair->first, plan};
   if (auto h = handshake(l); !h) return fail(child_gone(pid, std::move(h).error()));
   BERTH_TRY(dir->write_state(st));
   if (!opt.pid_file.empty()) BERTH_TRY_CTX(write_file_atomic(opt.pid_file, std::to_string(pid)), "pid file");
   if (!opt.pidfd_socket.empty()) BERTH_TRY_CTX(send_pidfd(opt.pidfd_socket, pid), "--pidfd-socket");
   rb.commit();
-  return Created{pid, std::move(*dir)};
+  return Created{pid, std::move(*dir), std::move(master)};
 }
 
 }  // namespace berth::runtime
