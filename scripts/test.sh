@@ -4,7 +4,9 @@
 # this.  Ends with `total: N passed, N failed, N skipped`.
 #
 # Suites: unit (Catch2), unit again under ASan+UBSan, CLI black-box tests,
-# man page rendering, and a bounded libFuzzer run of the config parser.
+# integration tests on real containers (tests/integration, runtime-agnostic:
+# OCI_RUNTIME=/usr/bin/runc bash tests/integration/run.sh checks the tests
+# themselves), man page rendering, and a bounded libFuzzer run of the parser.
 # FUZZ_SECONDS (default 60) bounds the fuzzer.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -67,6 +69,10 @@ fi
 echo "== cli"
 out=$(bash "$top/tests/cli/run.sh" "$top/build/berth" 2>&1); rc=$?
 echo "$out"; add_from_output cli "$out" $rc
+
+echo "== integration (real containers, as root)"
+out=$(OCI_RUNTIME=$top/build/berth bash "$top/tests/integration/run.sh" 2>&1); rc=$?
+echo "$out" | grep -vE '^ok - ' | tail -n 40; add_from_output integration "$out" $rc
 
 echo "== man"
 out=$(bash "$top/tests/man/render.sh" "$top/build" 2>&1); rc=$?

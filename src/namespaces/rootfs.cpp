@@ -44,6 +44,12 @@ Result<void> prepare_rootfs(const spec::Config& cfg, const RootfsOptions& opt) {
   MountContext ctx{root.get(), opt.bundle, opt.in_user_ns, opt.cgroups};
   for (size_t i = 0; i < cfg.mounts.size(); ++i)
     BERTH_TRY(mount_entry(ctx, cfg.mounts[i]));
+  // runc creates a missing cwd (owned by root, 0755) rather than failing
+  // the chdir after pivot_root; images rely on it.
+  if (cfg.process && !cfg.process->cwd.empty()) {
+    auto cwd = make_in_root(root.get(), cfg.process->cwd, NodeKind::kDirectory);
+    if (!cwd) return fail(std::move(cwd).error().context("create cwd " + quote(cfg.process->cwd)));
+  }
   // Device nodes go into a /dev the config mounted (a tmpfs, normally), never
   // into the image's own /dev, and never into a bind of the host's /dev.
   if (mounts_dev(cfg) && !dev_is_host_bind(cfg)) {

@@ -126,6 +126,19 @@ Error child_gone(pid_t pid, Error e) {
   return e;
 }
 
+// The pid as the process's own pid namespace sees it: the last NSpid value
+// of /proc/<pid>/status (1 in a new pid namespace).
+pid_t pid_in_container(pid_t pid) {
+  auto status = read_file("/proc/" + std::to_string(pid) + "/status");
+  if (!status) return pid;
+  auto at = status->find("\nNSpid:");
+  if (at == std::string::npos) return pid;
+  auto end = status->find('\n', at + 1);
+  std::string line = status->substr(at + 8, end - at - 8);
+  auto last = line.find_last_of(" \t");
+  return static_cast<pid_t>(std::atoi(line.c_str() + (last == std::string::npos ? 0 : last + 1)));
+}
+
 struct Launch {
   Context& ctx;
   const CreateOptions& opt;
@@ -150,7 +163,14 @@ Result<void> handshake(const Launch& l) {
     BERTH_TRY(run_hooks(l.cfg.hooks->prestart, "prestart", st));
     BERTH_TRY(run_hooks(l.cfg.hooks->create_runtime, "createRuntime", st));
   }
-  BERTH_TRY(l.sync.send(SyncType::kHooksDone, st));
+  // createContainer hooks get "creating", startContainer ones "created",
+  // both with the pid as the container sees it (state.md).
+  ContainerState inside = l.state;
+  inside.pid = pid_in_container(pid);
+  std::string both = hook_state_json(inside, Status::kCreating);
+  both += '\0';
+  both += hook_state_json(inside, Status::kCreated);
+  BERTH_TRY(l.sync.send(SyncType::kHooksDone, both));
   if (l.cfg.process->terminal) {
     auto console = l.sync.expect(SyncType::kConsole);
     if (!console) return fail(std::move(console).error());

@@ -108,6 +108,9 @@ Result<void> exec_setup(const ExecChild& c) {
   for (auto& s : env) envp.push_back(s.data());
   argv.push_back(nullptr);
   envp.push_back(nullptr);
+  // The process outlives `berth exec` (detached, or berth killed): only the
+  // setup dies with it.
+  ::prctl(PR_SET_PDEATHSIG, 0);
   if (auto r = c.sync->send(SyncType::kReady); !r) ::_exit(1);
   sigset_t none;
   sigemptyset(&none);

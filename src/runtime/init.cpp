@@ -101,15 +101,27 @@ Result<void> set_names(const spec::Config& cfg) {
 
 // The rootfs steps around the createContainer hooks (config.md: they run in
 // the container's namespaces after the mounts, before pivot_root).
-Result<void> setup_rootfs(const InitArgs& a) {
+// The state JSON documents for createContainer and startContainer hooks,
+// from the parent's kHooksDone frame (the init cannot read the state
+// directory after pivot_root): "<creating>\0<created>".
+struct HookStates {
+  std::string creating, created;
+  void set(const std::string& payload) {
+    auto nul = payload.find('\0');
+    creating = payload.substr(0, nul);
+    created = nul == std::string::npos ? creating : payload.substr(nul + 1);
+  }
+};
+
+Result<void> setup_rootfs(const InitArgs& a, HookStates& hs) {
   const spec::Config& cfg = *a.cfg;
   BERTH_TRY(ns::prepare_rootfs(cfg, a.rootfs));
   BERTH_TRY(a.sync->send(SyncType::kRunHooks));
   auto done = a.sync->expect(SyncType::kHooksDone);
   if (!done) return fail(std::move(done).error());
-  // kHooksDone carries the state JSON for createContainer hooks.
+  hs.set(done->payload);
   if (cfg.hooks && !cfg.hooks->create_container.empty()) {
-    BERTH_TRY(run_hooks(cfg.hooks->create_container, "createContainer", done->payload));
+    BERTH_TRY(run_hooks(cfg.hooks->create_container, "createContainer", hs.creating));
   }
   BERTH_TRY(ns::enter_rootfs(a.rootfs));
   return ns::finish_rootfs(cfg, a.rootfs);
@@ -166,7 +178,7 @@ std::vector<char*> c_strings(std::vector<std::string>& v) {
   return out;
 }
 
-[[noreturn]] void wait_and_exec(const InitArgs& a, const std::string& path) {
+[[noreturn]] void wait_and_exec(const InitArgs& a, const HookStates& hs, const std::string& path) {
   std::vector<std::string> args = a.cfg->process->args;
   std::vector<std::string> env = final_env(a);
   std::vector<char*> argv = c_strings(args);
@@ -178,6 +190,17 @@ std::vector<char*> c_strings(std::vector<std::string>& v) {
     n = ::read(a.exec_fifo, &byte, 1);
   } while (n < 0 && errno == EINTR);
   if (n != 1) ::_exit(1);
+  // startContainer hooks: after `start`, in the container, before the user
+  // program (runtime.md).  Nobody listens on the sync socket any more:
+  // report on the container's stderr.
+  const spec::Config& cfg = *a.cfg;
+  if (cfg.hooks && !cfg.hooks->start_container.empty()) {
+    if (auto r = run_hooks(cfg.hooks->start_container, "startContainer", hs.created); !r) {
+      std::string msg = "berth: " + r.error().message() + "\n";
+      (void)!::write(2, msg.data(), msg.size());
+      ::_exit(1);
+    }
+  }
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -202,17 +225,19 @@ void container_init(const InitArgs& a) {
   // read our memory (the config, fds of the runtime) through /proc.
   ::prctl(PR_SET_DUMPABLE, 0);
   const spec::Config& cfg = *a.cfg;
+  HookStates hs;
   INIT_TRY(a, wait_for_id_maps(a));
   INIT_TRY(a, join_namespaces(a));
   join_session_keyring(a);
   if (a.plan->has(spec::NamespaceType::kMount)) {
-    INIT_TRY(a, setup_rootfs(a));
+    INIT_TRY(a, setup_rootfs(a, hs));
   } else {
     // No mount namespace: nothing may be mounted (it would be the host's
     // table); the container still gets its root directory.
     INIT_TRY(a, a.sync->send(SyncType::kRunHooks));
     auto done = a.sync->expect(SyncType::kHooksDone);
     if (!done) die(a, done.error());
+    hs.set(done->payload);
     if (::chroot(a.rootfs.rootfs.c_str()) != 0 || ::chdir("/") != 0)
       die(a, Error::from_errno("chroot to " + quote(a.rootfs.rootfs)));
   }
@@ -239,7 +264,7 @@ void container_init(const InitArgs& a) {
   for (int fd = 3; fd < 3 + a.preserve_fds; ++fd) ::fcntl(fd, F_SETFD, 0);
   ::prctl(PR_SET_PDEATHSIG, 0);
   INIT_TRY(a, a.sync->send(SyncType::kReady));
-  wait_and_exec(a, *path);
+  wait_and_exec(a, hs, *path);
 }
 
 }  // namespace berth::runtime

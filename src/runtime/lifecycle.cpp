@@ -34,7 +34,11 @@ ino_t pid_ns_of(pid_t pid) {
 // manager provides the authoritative list.
 std::vector<pid_t> container_processes(const ContainerState& s) {
   std::vector<pid_t> out{s.pid};
+  // Read the namespace between two start-time checks: if the pid had been
+  // reused meanwhile, the inode would be another container's namespace.
+  if (process_start_time(s.pid) != s.pid_start_time) return out;
   ino_t ns = pid_ns_of(s.pid);
+  if (process_start_time(s.pid) != s.pid_start_time) return out;
   if (ns == 0 || ns == pid_ns_of(::getpid())) return out;
   DIR* d = ::opendir("/proc");
   if (d == nullptr) return out;
@@ -126,9 +130,19 @@ Result<void> start_container(Context& ctx, ContainerDir& dir) {
     if (errno == ENXIO) return fail("container " + quote(dir.id()) + " is not running");
     return fail_errno("open exec fifo of " + quote(dir.id()));
   }
+  UniqueFd pidfd = open_init_pidfd(*st);
   if (::write(fifo.get(), "0", 1) != 1) return fail_errno("start " + quote(dir.id()));
-  fifo.reset();
   ::unlinkat(dir.fd(), kExecFifo, 0);
+  // runtime.md: poststart runs after the user program was executed.  The
+  // init's fifo fd is close-on-exec: once it execs, the fifo has no reader
+  // left and poll reports POLLERR on our write end.  (If it dies first, a
+  // startContainer hook failed: the init reported that on its stderr, and
+  // the container is stopped; a fast program that already exited looks the
+  // same, so this is not an error of start.)
+  pollfd fds[2] = {{fifo.get(), 0, 0}, {pidfd.get(), POLLIN, 0}};
+  while (::poll(fds, pidfd ? 2 : 1, -1) < 0 && errno == EINTR) {
+  }
+  fifo.reset();
   auto cfg = stored_config(dir);
   if (!cfg) return fail(std::move(cfg).error());
   if (cfg->hooks && !cfg->hooks->poststart.empty()) {

@@ -116,7 +116,9 @@ std::string oci_state_json(const ContainerState& s, Status status) {
   nlohmann::ordered_json j;
   j["ociVersion"] = s.oci_version;
   j["id"] = s.id;
-  j["pid"] = (status == Status::kStopped || status == Status::kCreating) ? 0 : s.pid;
+  // While creating, hooks (CNI, GPU) need the init's pid: it is known from
+  // clone on.  A stopped container has no process any more.
+  j["pid"] = status == Status::kStopped ? 0 : s.pid;
   j["status"] = status_name(status);
   j["bundle"] = s.bundle;
   j["rootfs"] = s.rootfs;

@@ -16,7 +16,7 @@
 //                                          mounts, devices (pre-pivot)
 //                      <-- kRunHooks       (createRuntime point)
 //   prestart + createRuntime hooks
-//                          kHooksDone -->
+//                          kHooksDone -->  (hook states: creating\0created)
 //                                          createContainer hooks, pivot_root,
 //                                          masks, hostname, sysctl, rlimits,
 //                                          user, caps, seccomp, exec lookup

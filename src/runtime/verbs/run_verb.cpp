@@ -121,6 +121,7 @@ Result<int> cmd_run(Context& ctx, const ParsedArgs& a) {
   auto c = create_container(ctx, *o);
   if (!c) return fail(std::move(c).error().context("run " + quote(o->id)));
   if (auto s = start_container(ctx, c->dir); !s) {
+    c->dir.unlock();  // delete takes the lock itself
     (void)delete_container(ctx, o->id, true);
     return fail(std::move(s).error().context("run " + quote(o->id)));
   }

@@ -1,0 +1,142 @@
+#!/bin/bash
+# What the container process sees: fds, env, cwd, user, rlimits,
+# capabilities, no_new_privs, hostname, namespaces, rootfs and devices, and a
+# terminal through --console-socket.  Root; see common.sh.
+set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/common.sh"
+
+t_no_fd_leaks() {
+  # fd 7 is open (not close-on-exec) in the caller; the container must not see it
+  local out; out=$(exec 7<"$T/ids"; run_payload fds . fds) || return 1
+  eq "fds in the container" "$out" ""
+}
+t_preserve_fds() {
+  echo three > "$T/io/f3"; echo four > "$T/io/f4"; echo five > "$T/io/f5"
+  new_container pfds || return 1
+  set_args "$b" /payload fds
+  local out; out=$(runtime run --preserve-fds 2 --bundle "$b" "$id" 3<"$T/io/f3" 4<"$T/io/f4" 5<"$T/io/f5" \
+                   </dev/null 2>"$T/io/$id.err") || { cat "$T/io/$id.err"; return 1; }
+  eq "fds with --preserve-fds 2" "$out" "3 $T/io/f3
+4 $T/io/f4"
+}
+t_pid_one() {
+  eq "pid" "$(run_payload pid . pid)" 1 && eq "ppid" "$(run_payload ppid . ppid)" 0
+}
+t_env() {
+  local out; out=$(run_payload env '.process.env = ["PATH=/bin", "FOO=bar baz", "EMPTY="]' env) || return 1
+  has env "$out" "FOO=bar baz" && has env "$out" "EMPTY=" && has env "$out" "PATH=/bin" &&
+    hasnt env "$out" "TERM=xterm"
+}
+t_cwd() {
+  eq "cwd" "$(run_payload cwd '.process.cwd = "/tmp"' cwd)" /tmp
+}
+t_cwd_created_if_missing() {
+  # Not in runtime-spec, but runc creates a missing cwd (as root, before
+  # dropping privileges), and clients rely on it (images whose WORKDIR is
+  # not in the rootfs).
+  eq "cwd" "$(run_payload cwd2 '.process.cwd = "/work/dir"' cwd)" /work/dir
+}
+t_user_and_groups() {
+  local u='.process.user = {"uid": 1000, "gid": 1000, "additionalGids": [10, 20]}'
+  eq "id" "$(run_payload user "$u" id)" "uid=1000 gid=1000 euid=1000 egid=1000 groups=10,20" || return 1
+  eq "id of root" "$(run_payload root . id)" "uid=0 gid=0 euid=0 egid=0 groups="
+}
+t_rlimits() {
+  local out; out=$(run_payload rlimits \
+    '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 123, "hard": 456},
+                         {"type": "RLIMIT_CORE", "soft": 0, "hard": 0}]' limits) || return 1
+  has limits "$out" "RLIMIT_NOFILE 123 456" && has limits "$out" "RLIMIT_CORE 0 0"
+}
+t_capabilities_only_kill() {
+  # CAP_KILL is bit 5: 0x20
+  local out; out=$(run_payload caps \
+    '.process.capabilities = {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"]}' caps) || return 1
+  eq caps "$out" "$(printf 'CapInh:\t%016x\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t%016x\nCapAmb:\t%016x' 0 32 32 32 0)"
+}
+t_capabilities_ambient_non_root() {
+  local all='["CAP_KILL"]' out
+  out=$(run_payload ambient ".process.user = {\"uid\": 1000, \"gid\": 1000} |
+    .process.capabilities = {\"bounding\": $all, \"effective\": $all, \"permitted\": $all,
+                             \"inheritable\": $all, \"ambient\": $all}" caps) || return 1
+  eq caps "$out" "$(printf 'CapInh:\t%016x\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t%016x\nCapAmb:\t%016x' 32 32 32 32 32)"
+}
+t_no_new_privileges() {
+  local out
+  out=$(run_payload nnp '.process.noNewPrivileges = true' cat /proc/self/status) || return 1
+  has status "$out" "$(printf 'NoNewPrivs:\t1')" || return 1
+  out=$(run_payload nnp0 '.process.noNewPrivileges = false' cat /proc/self/status) || return 1
+  has status "$out" "$(printf 'NoNewPrivs:\t0')"
+}
+t_hostname() {
+  eq hostname "$(run_payload host ".hostname = \"h-$$\"" hostname)" "h-$$"
+}
+t_namespaces() {
+  # the five in the template are new; those not asked for are the runtime's
+  local out ns mine; out=$(run_payload ns . ns) || return 1
+  for ns in ipc mnt net pid uts; do
+    mine=$(readlink "/proc/self/ns/$ns")
+    hasnt "$ns namespace" "$out" "$ns $mine" && has "$ns namespace" "$out" "$ns $ns:[" || return 1
+  done
+  for ns in user cgroup; do
+    has "$ns namespace" "$out" "$ns $(readlink "/proc/self/ns/$ns")" || return 1
+  done
+}
+t_rootfs_writable_or_readonly() {
+  eq "mkdir in a writable rootfs" "$(run_payload rw . mkdir /newdir)" ok || return 1
+  eq "mkdir in a read-only rootfs" "$(run_payload ro '.root.readonly = true' mkdir /newdir)" EROFS || return 1
+  eq "mkdir in /dev/shm of a read-only rootfs" "$(run_payload roshm '.root.readonly = true' mkdir /dev/shm/x)" ok
+}
+t_default_devices() {
+  local dev out
+  for dev in null zero full random urandom tty; do
+    out=$(run_payload "dev$dev" . stat "/dev/$dev") || return 1
+    eq "/dev/$dev" "$out" "666 0 0 chr" || return 1
+  done
+  out=$(run_payload devptmx . stat /dev/ptmx) || return 1
+  [[ "$out" == *" link" || "$out" == *" chr" ]] || { echo "/dev/ptmx: $out"; return 1; }
+}
+t_masked_and_readonly_paths() {
+  local out rc=0
+  # masked: nothing readable
+  out=$(run_payload masked . cat /proc/kcore 2>/dev/null) || rc=$?
+  [ -z "$out" ] || { echo "/proc/kcore readable in the container"; return 1; }
+  # read-only: the write fails
+  rc=0; out=$(run_payload ro . write /proc/sysrq-trigger x 2>&1) || rc=$?
+  [ $rc != 0 ] || { echo "write to /proc/sysrq-trigger succeeded"; return 1; }
+}
+t_console_socket() {
+  new_container tty || return 1
+  set_cfg "$b" '.process.terminal = true' && set_args "$b" /payload tty || return 1
+  local sock=$T/io/$id.sock rpid i out
+  "$RECVTTY" -t 20 "$sock" >"$T/io/$id.tty" 2>"$T/io/$id.recvtty" </dev/null &
+  rpid=$!
+  for ((i = 0; i < 100; i++)); do [ -S "$sock" ] && break; sleep 0.05; done
+  create "$id" "$b" --console-socket "$sock" && runtime start "$id" || { kill "$rpid"; wait "$rpid"; return 1; }
+  wait "$rpid" || { echo "recvtty failed:"; cat "$T/io/$id.recvtty"; return 1; }
+  out=$(tr -d '\r' < "$T/io/$id.tty")
+  grep -qxE '0 tty /dev/pts/[0-9]+' <<<"$out" && grep -qxE '1 tty /dev/pts/[0-9]+' <<<"$out" &&
+    grep -qxE '2 tty /dev/pts/[0-9]+' <<<"$out" || { echo "payload tty through the console:"; echo "$out"; return 1; }
+}
+t_console_input() {
+  # what is written to the master reaches the process's stdin
+  new_container ttyin || return 1
+  set_cfg "$b" '.process.terminal = true' && set_args "$b" /bin/sh -c 'read line; echo "got:$line"' || return 1
+  local sock=$T/io/$id.sock rpid i
+  "$RECVTTY" -t 20 "$sock" $'hello\n' >"$T/io/$id.tty" 2>"$T/io/$id.recvtty" </dev/null &
+  rpid=$!
+  for ((i = 0; i < 100; i++)); do [ -S "$sock" ] && break; sleep 0.05; done
+  create "$id" "$b" --console-socket "$sock" && runtime start "$id" || { kill "$rpid"; wait "$rpid"; return 1; }
+  wait "$rpid" || { echo "recvtty failed:"; cat "$T/io/$id.recvtty"; return 1; }
+  grep -qx 'got:hello' < <(tr -d '\r' < "$T/io/$id.tty") || { echo "console:"; cat "$T/io/$id.tty"; return 1; }
+}
+t_terminal_without_console_socket_fails() {
+  # detached + terminal needs somewhere to send the pty master
+  new_container nosock || return 1
+  set_cfg "$b" '.process.terminal = true' || return 1
+  local rc=0; runtime create --bundle "$b" "$id" </dev/null >/dev/null 2>&1 || rc=$?
+  eq "create with terminal and no --console-socket" "$rc" 1 && no_state "$id"
+}
+
+run_checks
+finish

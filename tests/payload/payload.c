@@ -1,0 +1,370 @@
+/* payload: the static multi-call helper that berth's integration tests place
+ * at /payload in every test container (the idea of crun's tests/init.c and
+ * youki's runtimetest).  argv[1] names what to do; output goes to stdout in a
+ * fixed, line-oriented format the tests match exactly; errors go to stderr
+ * with a non-zero exit.  Static and dependency-free so it runs in any rootfs,
+ * and (for hooks) on the host.
+ *
+ *   cat FILE...          echo ARGS...         id          caps        limits
+ *   fds                  env                  cwd         hostname    ns
+ *   sleep SECONDS        exit CODE            kill-self SIGNAL
+ *   mkdir PATH           write FILE TEXT      stat PATH   tty
+ *   wait-signal          ignore-term SECONDS  ppid        pid
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *prog = "payload";
+
+static int fail(const char *what, const char *obj) {
+  int e = errno;
+  if (obj)
+    fprintf(stderr, "%s: %s \"%s\": %s\n", prog, what, obj, strerror(e));
+  else
+    fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(e));
+  return 1;
+}
+
+static int usage(const char *msg) {
+  fprintf(stderr, "%s: %s\n", prog, msg);
+  return 2;
+}
+
+static long parse_long(const char *s, int *ok) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  *ok = (errno == 0 && end != s && *end == '\0');
+  return v;
+}
+
+/* ---- signals --------------------------------------------------------------- */
+
+static const struct {
+  const char *name;
+  int num;
+} signals[] = {
+    {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"ILL", SIGILL},
+    {"TRAP", SIGTRAP}, {"ABRT", SIGABRT}, {"BUS", SIGBUS},   {"FPE", SIGFPE},
+    {"KILL", SIGKILL}, {"USR1", SIGUSR1}, {"SEGV", SIGSEGV}, {"USR2", SIGUSR2},
+    {"PIPE", SIGPIPE}, {"ALRM", SIGALRM}, {"TERM", SIGTERM}, {"CHLD", SIGCHLD},
+    {"CONT", SIGCONT}, {"STOP", SIGSTOP}, {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},
+    {"TTOU", SIGTTOU}, {"URG", SIGURG},   {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},
+    {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH},
+    {"IO", SIGIO},     {"PWR", SIGPWR},   {"SYS", SIGSYS},
+};
+
+static const char *signal_name(int sig) {
+  for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+    if (signals[i].num == sig) return signals[i].name;
+  return "?";
+}
+
+/* "9", "KILL" or "SIGKILL" */
+static int signal_number(const char *s) {
+  int ok;
+  long n = parse_long(s, &ok);
+  if (ok) return (n > 0 && n < 65) ? (int)n : -1;
+  if (strncmp(s, "SIG", 3) == 0) s += 3;
+  for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+    if (strcmp(signals[i].name, s) == 0) return signals[i].num;
+  return -1;
+}
+
+/* ---- subcommands ------------------------------------------------------------ */
+
+static int cmd_cat(int argc, char **argv) {
+  if (argc < 1) return usage("cat: expected FILE...");
+  char buf[8192];
+  for (int i = 0; i < argc; i++) {
+    int fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fail("cat: open", argv[i]);
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+      if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n) return fail("cat: write", NULL);
+    if (n < 0) return fail("cat: read", argv[i]);
+    close(fd);
+  }
+  return 0;
+}
+
+static int cmd_echo(int argc, char **argv) {
+  for (int i = 0; i < argc; i++) printf("%s%s", i ? " " : "", argv[i]);
+  putchar('\n');
+  return 0;
+}
+
+static int cmd_id(void) {
+  gid_t groups[256];
+  int n = getgroups(256, groups);
+  if (n < 0) return fail("id: getgroups", NULL);
+  printf("uid=%u gid=%u euid=%u egid=%u groups=", getuid(), getgid(), geteuid(), getegid());
+  for (int i = 0; i < n; i++) printf("%s%u", i ? "," : "", groups[i]);
+  putchar('\n');
+  return 0;
+}
+
+/* Lines of /proc/self/status whose key starts with PREFIX (e.g. "Cap"). */
+static int status_lines(const char *prefix) {
+  FILE *f = fopen("/proc/self/status", "re");
+  if (!f) return fail("open", "/proc/self/status");
+  char line[512];
+  while (fgets(line, sizeof line, f))
+    if (strncmp(line, prefix, strlen(prefix)) == 0) fputs(line, stdout);
+  fclose(f);
+  return 0;
+}
+
+static int cmd_limits(void) {
+  static const struct {
+    const char *name;
+    int res;
+  } limits[] = {
+      {"RLIMIT_CPU", RLIMIT_CPU},       {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+      {"RLIMIT_DATA", RLIMIT_DATA},     {"RLIMIT_STACK", RLIMIT_STACK},
+      {"RLIMIT_CORE", RLIMIT_CORE},     {"RLIMIT_RSS", RLIMIT_RSS},
+      {"RLIMIT_NPROC", RLIMIT_NPROC},   {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+      {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_AS", RLIMIT_AS},
+      {"RLIMIT_LOCKS", RLIMIT_LOCKS},   {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+      {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
+      {"RLIMIT_RTPRIO", RLIMIT_RTPRIO}, {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+  };
+  for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+    struct rlimit rl;
+    if (getrlimit(limits[i].res, &rl) < 0) return fail("getrlimit", limits[i].name);
+    printf("%s ", limits[i].name);
+    if (rl.rlim_cur == RLIM_INFINITY) printf("unlimited "); else printf("%llu ", (unsigned long long)rl.rlim_cur);
+    if (rl.rlim_max == RLIM_INFINITY) printf("unlimited\n"); else printf("%llu\n", (unsigned long long)rl.rlim_max);
+  }
+  return 0;
+}
+
+/* "FD TARGET" for every open fd but stdio and the directory being read. */
+static int cmd_fds(void) {
+  DIR *d = opendir("/proc/self/fd");
+  if (!d) return fail("fds: opendir", "/proc/self/fd");
+  int self = dirfd(d);
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    int ok;
+    long fd = parse_long(e->d_name, &ok);
+    if (!ok || fd <= 2 || fd == self) continue;
+    char target[4096];
+    ssize_t n = readlinkat(self, e->d_name, target, sizeof target - 1);
+    target[n < 0 ? 0 : n] = '\0';
+    printf("%ld %s\n", fd, target);
+  }
+  closedir(d);
+  return 0;
+}
+
+static int cmd_env(void) {
+  extern char **environ;
+  for (char **e = environ; *e; e++) puts(*e);
+  return 0;
+}
+
+static int cmd_cwd(void) {
+  char buf[4096];
+  if (!getcwd(buf, sizeof buf)) return fail("cwd: getcwd", NULL);
+  puts(buf);
+  return 0;
+}
+
+static int cmd_hostname(void) {
+  struct utsname u;
+  if (uname(&u) < 0) return fail("hostname: uname", NULL);
+  puts(u.nodename);
+  return 0;
+}
+
+static int do_sleep(const char *arg) {
+  int ok;
+  long s = parse_long(arg, &ok);
+  if (!ok || s < 0) return usage("sleep: expected SECONDS");
+  struct timespec ts = {.tv_sec = s, .tv_nsec = 0};
+  while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+  }
+  return 0;
+}
+
+static int cmd_exit(const char *arg) {
+  int ok;
+  long c = parse_long(arg, &ok);
+  if (!ok) return usage("exit: expected CODE");
+  fflush(stdout);
+  _exit((int)c);
+}
+
+/* The init of a pid namespace ignores signals from inside it that it has no
+ * handler for (SIGNAL_UNKILLABLE), even its own kill(2).  So when kill(2)
+ * returns, fall back to what the kernel does honour: a SIGKILL/SIGSTOP queued
+ * with si_code SI_KERNEL (allowed only to oneself, and forced by
+ * send_signal_locked()), or a real fault for SIGSEGV and SIGILL.  Other
+ * signals cannot end a pid 1 from inside: it reports that and exits 1. */
+static int cmd_kill_self(const char *arg) {
+  int sig = signal_number(arg);
+  if (sig < 0) return usage("kill-self: unknown signal");
+  fflush(stdout);
+  signal(sig, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  sigprocmask(SIG_UNBLOCK, &set, NULL);
+  kill(getpid(), sig);
+  if (sig == SIGKILL || sig == SIGSTOP) {
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    si.si_signo = sig;
+    si.si_code = SI_KERNEL;
+    syscall(SYS_rt_sigqueueinfo, getpid(), sig, &si);
+  } else if (sig == SIGSEGV) {
+    volatile int *volatile p = NULL;
+    *p = 1;
+  } else if (sig == SIGILL) {
+    __builtin_trap();
+  }
+  if (sig == SIGSTOP) return 0;
+  fprintf(stderr, "%s: kill-self: still alive after SIG%s (pid %d)\n", prog, signal_name(sig), getpid());
+  return 1;
+}
+
+static int cmd_mkdir(const char *path) {
+  if (mkdir(path, 0755) < 0)
+    puts(strerrorname_np(errno) ? strerrorname_np(errno) : "E?");
+  else
+    puts("ok");
+  return 0;
+}
+
+static int cmd_ns(void) {
+  struct dirent **names;
+  int n = scandir("/proc/self/ns", &names, NULL, alphasort);
+  if (n < 0) return fail("ns: scandir", "/proc/self/ns");
+  for (int i = 0; i < n; i++) {
+    if (names[i]->d_name[0] != '.') {
+      char path[512], target[256];
+      snprintf(path, sizeof path, "/proc/self/ns/%s", names[i]->d_name);
+      ssize_t len = readlink(path, target, sizeof target - 1);
+      target[len < 0 ? 0 : len] = '\0';
+      printf("%s %s\n", names[i]->d_name, target);
+    }
+    free(names[i]);
+  }
+  free(names);
+  return 0;
+}
+
+/* Prints "ready" once the signals are blocked, so a test knows when it may
+ * send one, then the name of the first that arrives. */
+static int cmd_wait_signal(void) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGUSR1);
+  if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) return fail("wait-signal: sigprocmask", NULL);
+  puts("ready");
+  fflush(stdout);
+  int sig;
+  for (;;) {
+    sig = sigwaitinfo(&set, NULL);
+    if (sig > 0) break;
+    if (errno != EINTR) return fail("wait-signal: sigwaitinfo", NULL);
+  }
+  printf("%s\n", signal_name(sig));
+  return 0;
+}
+
+static int cmd_ignore_term(const char *arg) {
+  signal(SIGTERM, SIG_IGN);
+  puts("ready");
+  fflush(stdout);
+  return do_sleep(arg);
+}
+
+static int cmd_write(const char *file, const char *text) {
+  int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return fail("write: open", file);
+  size_t len = strlen(text);
+  if (write(fd, text, len) != (ssize_t)len) return fail("write", file);
+  return close(fd) < 0 ? fail("write: close", file) : 0;
+}
+
+/* "MODE UID GID TYPE" of the path itself (lstat): 755 0 0 dir */
+static int cmd_stat(const char *path) {
+  struct stat st;
+  if (lstat(path, &st) < 0) return fail("stat", path);
+  const char *type = S_ISREG(st.st_mode)    ? "file"
+                     : S_ISDIR(st.st_mode)  ? "dir"
+                     : S_ISLNK(st.st_mode)  ? "link"
+                     : S_ISCHR(st.st_mode)  ? "chr"
+                     : S_ISBLK(st.st_mode)  ? "blk"
+                     : S_ISFIFO(st.st_mode) ? "fifo"
+                     : S_ISSOCK(st.st_mode) ? "sock"
+                                            : "?";
+  printf("%o %u %u %s\n", st.st_mode & 07777, st.st_uid, st.st_gid, type);
+  return 0;
+}
+
+/* "FD tty NAME" or "FD notty" for 0, 1 and 2. */
+static int cmd_tty(void) {
+  for (int fd = 0; fd <= 2; fd++) {
+    if (isatty(fd)) {
+      const char *name = ttyname(fd);
+      printf("%d tty %s\n", fd, name ? name : "?");
+    } else {
+      printf("%d notty\n", fd);
+    }
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) return usage("usage: payload COMMAND [ARG...]");
+  const char *c = argv[1];
+  int n = argc - 2;
+  char **a = argv + 2;
+  int rc;
+  if (!strcmp(c, "cat")) rc = cmd_cat(n, a);
+  else if (!strcmp(c, "echo")) rc = cmd_echo(n, a);
+  else if (!strcmp(c, "id")) rc = cmd_id();
+  else if (!strcmp(c, "caps")) rc = status_lines("Cap");
+  else if (!strcmp(c, "limits")) rc = cmd_limits();
+  else if (!strcmp(c, "fds")) rc = cmd_fds();
+  else if (!strcmp(c, "env")) rc = cmd_env();
+  else if (!strcmp(c, "cwd")) rc = cmd_cwd();
+  else if (!strcmp(c, "hostname")) rc = cmd_hostname();
+  else if (!strcmp(c, "ns")) rc = cmd_ns();
+  else if (!strcmp(c, "wait-signal")) rc = cmd_wait_signal();
+  else if (!strcmp(c, "tty")) rc = cmd_tty();
+  else if (!strcmp(c, "ppid")) rc = printf("%d\n", getppid()) < 0;
+  else if (!strcmp(c, "pid")) rc = printf("%d\n", getpid()) < 0;
+  else if (n == 1 && !strcmp(c, "sleep")) rc = do_sleep(a[0]);
+  else if (n == 1 && !strcmp(c, "exit")) rc = cmd_exit(a[0]);
+  else if (n == 1 && !strcmp(c, "kill-self")) rc = cmd_kill_self(a[0]);
+  else if (n == 1 && !strcmp(c, "mkdir")) rc = cmd_mkdir(a[0]);
+  else if (n == 1 && !strcmp(c, "ignore-term")) rc = cmd_ignore_term(a[0]);
+  else if (n == 1 && !strcmp(c, "stat")) rc = cmd_stat(a[0]);
+  else if (n == 2 && !strcmp(c, "write")) rc = cmd_write(a[0], a[1]);
+  else {
+    fprintf(stderr, "%s: unknown command or wrong arguments: %s\n", prog, c);
+    return 2;
+  }
+  if (fflush(stdout) != 0) return fail("write stdout", NULL);
+  return rc;
+}
