@@ -22,6 +22,7 @@
 #include "src/runtime/container.hpp"
 #include "src/runtime/hooks.hpp"
 #include "src/runtime/init.hpp"
+#include "src/runtime/notify.hpp"
 #include "src/runtime/sync.hpp"
 #include "src/runtime/terminal.hpp"
 
@@ -237,6 +238,7 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   Rollback rb;
   rb.push([&] { (void)dir->remove(); });
   BERTH_TRY(dir->write_config(*text));
+  BERTH_TRY(setup_notify(*cfg, *dir));
   if (::mkfifoat(dir->fd(), kExecFifo, 0600) != 0) return fail_errno("create exec fifo in " + quote(dir->path()));
   // O_RDWR: the init's read blocks until `start` writes, and never sees EOF.
   UniqueFd fifo(::openat(dir->fd(), kExecFifo, O_RDWR | O_CLOEXEC));

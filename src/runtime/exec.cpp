@@ -93,6 +93,10 @@ Result<void> exec_setup(const ExecChild& c) {
 
 [[noreturn]] void exec_child(const ExecChild& c) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Until execve this process is the berth binary inside the container's pid
+  // namespace: non-dumpable, so no container process may open
+  // /proc/<pid>/exe (CVE-2019-5736) or ptrace it.
+  ::prctl(PR_SET_DUMPABLE, 0);
   auto fail_child = [&](const Error& e) {
     c.sync->send_error(e);
     ::_exit(1);

@@ -13,6 +13,7 @@
 #include "src/runtime/base/fileio.hpp"
 #include "src/runtime/container.hpp"
 #include "src/runtime/hooks.hpp"
+#include "src/runtime/notify.hpp"
 
 namespace berth::runtime {
 
@@ -131,6 +132,14 @@ Result<void> start_container(Context& ctx, ContainerDir& dir) {
     return fail_errno("open exec fifo of " + quote(dir.id()));
   }
   UniqueFd pidfd = open_init_pidfd(*st);
+  // The notify socket must exist before the program can send READY=1.
+  std::string notify_host = host_notify_socket();
+  UniqueFd notify;
+  if (!notify_host.empty()) {
+    auto n = bind_notify(dir);
+    if (!n) return fail(std::move(n).error());
+    notify = std::move(*n);
+  }
   if (::write(fifo.get(), "0", 1) != 1) return fail_errno("start " + quote(dir.id()));
   ::unlinkat(dir.fd(), kExecFifo, 0);
   // runtime.md: poststart runs after the user program was executed.  The
@@ -150,6 +159,7 @@ Result<void> start_container(Context& ctx, ContainerDir& dir) {
     if (auto r = run_hooks(cfg->hooks->poststart, "poststart", hook_state_json(*st, Status::kRunning)); !r)
       ctx.log.warn(r.error().message());
   }
+  if (notify) BERTH_TRY(forward_ready(notify.get(), notify_host, st->pid, pidfd.get()));
   return {};
 }
 

@@ -215,20 +215,36 @@ Status ContainerDir::status(const ContainerState& s, bool frozen) const {
   return Status::kRunning;
 }
 
-Result<void> ContainerDir::remove() {
-  int dfd = ::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0);
-  DIR* d = dfd < 0 ? nullptr : ::fdopendir(dfd);
-  if (d == nullptr) return fail_errno("open state directory " + quote(path_));
-  ::rewinddir(d);
+namespace {
+
+// Removes everything inside the directory `dfd` (state dirs are shallow:
+// files, the exec fifo, the notify directory and its socket).
+Result<void> remove_contents(int dfd, const std::string& path) {
+  int dup = ::fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+  DIR* d = dup < 0 ? nullptr : ::fdopendir(dup);
+  if (d == nullptr) return fail_errno("open " + quote(path));
   std::vector<std::string> names;
   while (dirent* e = ::readdir(d)) {
     std::string_view n = e->d_name;
     if (n != "." && n != "..") names.emplace_back(n);
   }
   ::closedir(d);
-  for (const auto& n : names)
-    if (::unlinkat(fd_.get(), n.c_str(), 0) != 0 && errno != ENOENT)
-      return fail_errno("remove " + quote(path_ + "/" + n));
+  for (const auto& n : names) {
+    if (::unlinkat(dfd, n.c_str(), 0) == 0 || errno == ENOENT) continue;
+    if (errno != EISDIR) return fail_errno("remove " + quote(path + "/" + n));
+    UniqueFd sub(::openat(dfd, n.c_str(), O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!sub) return fail_errno("open " + quote(path + "/" + n));
+    BERTH_TRY(remove_contents(sub.get(), path + "/" + n));
+    if (::unlinkat(dfd, n.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
+      return fail_errno("remove " + quote(path + "/" + n));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> ContainerDir::remove() {
+  BERTH_TRY(remove_contents(fd_.get(), path_));
   if (::rmdir(path_.c_str()) != 0 && errno != ENOENT) return fail_errno("remove " + quote(path_));
   fd_.reset();
   return {};

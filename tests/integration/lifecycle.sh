@@ -49,6 +49,27 @@ t_run_missing_binary() {
   done
 }
 
+t_notify_socket_ready_forwarded() {
+  # sd_notify through the container (runc's NOTIFY_SOCKET proxy): the program
+  # sees a socket at /run/notify/notify.sock; start forwards its READY=1 to
+  # the caller's NOTIFY_SOCKET with MAINPID, the container's host pid.
+  new_container notify || return 1
+  set_args "$b" /payload notify READY=1
+  local sock=$T/io/$id.notify
+  "$PAYLOAD" notify-listen "$sock" 10 > "$T/io/$id.host" 2>&1 &
+  local lpid=$!
+  local i; for ((i = 0; i < 100; i++)); do [ -S "$sock" ] && break; sleep 0.02; done
+  NOTIFY_SOCKET=$sock create "$id" "$b" || { kill "$lpid"; return 1; }
+  local pid; pid=$(runtime state "$id" | jq -r .pid)
+  NOTIFY_SOCKET=$sock runtime start "$id" || { kill "$lpid"; return 1; }
+  wait "$lpid" || { echo "listener: $(cat "$T/io/$id.host")"; return 1; }
+  has "forwarded message" "$(cat "$T/io/$id.host")" "READY=1" || return 1
+  # berth sends MAINPID in the same datagram; runc 1.1.5 sends READY=1 alone
+  # first (the one datagram this listener reads).
+  if is_berth; then has "forwarded message" "$(cat "$T/io/$id.host")" "MAINPID=$pid" || return 1; fi
+  wait_status "$id" stopped && runtime delete "$id" && no_state "$id"
+}
+
 # ---- create, start, state ---------------------------------------------------
 
 t_create_start_state() {

@@ -21,7 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
@@ -334,6 +337,37 @@ static int cmd_tty(void) {
   return 0;
 }
 
+/* sd_notify by hand: MESSAGE as one datagram to $NOTIFY_SOCKET. */
+static int cmd_notify(const char *msg) {
+  const char *path = getenv("NOTIFY_SOCKET");
+  if (!path) return usage("notify: NOTIFY_SOCKET is not set");
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof a.sun_path) return usage("notify: socket path too long");
+  strcpy(a.sun_path, path);
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return fail("notify: socket", NULL);
+  if (sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&a, sizeof a) < 0) return fail("notify: sendto", path);
+  close(fd);
+  return 0;
+}
+
+/* The host side for tests: bind SOCKET, print one datagram, within SECONDS. */
+static int cmd_notify_listen(const char *path, const char *secs) {
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof a.sun_path) return usage("notify-listen: socket path too long");
+  strcpy(a.sun_path, path);
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0) return fail("notify-listen: bind", path);
+  struct timeval tv = {.tv_sec = atoi(secs)};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[4096];
+  ssize_t n = recv(fd, buf, sizeof buf - 1, 0);
+  if (n < 0) return fail("notify-listen: recv", path);
+  buf[n] = 0;
+  printf("%s\n", buf);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return usage("usage: payload COMMAND [ARG...]");
   const char *c = argv[1];
@@ -361,6 +395,8 @@ int main(int argc, char **argv) {
   else if (n == 1 && !strcmp(c, "ignore-term")) rc = cmd_ignore_term(a[0]);
   else if (n == 1 && !strcmp(c, "stat")) rc = cmd_stat(a[0]);
   else if (n == 2 && !strcmp(c, "write")) rc = cmd_write(a[0], a[1]);
+  else if (n == 1 && !strcmp(c, "notify")) rc = cmd_notify(a[0]);
+  else if (n == 2 && !strcmp(c, "notify-listen")) rc = cmd_notify_listen(a[0], a[1]);
   else {
     fprintf(stderr, "%s: unknown command or wrong arguments: %s\n", prog, c);
     return 2;
