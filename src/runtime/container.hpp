@@ -63,6 +63,9 @@ Result<spec::Config> stored_config(const ContainerDir& dir);
 // "TERM", "SIGTERM", "15", "RTMIN+3" -> signal number.
 Result<int> parse_signal(std::string_view s);
 
+// STYLE.md: berth must be single-threaded when it clones; checked, not assumed.
+Result<void> assert_single_threaded();
+
 // The state JSON hooks get on stdin.
 std::string hook_state_json(const ContainerState& s, Status status);
 

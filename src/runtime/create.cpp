@@ -52,17 +52,6 @@ Result<void> check_preserved_fds(int n) {
   return {};
 }
 
-// STYLE.md: a process that clones must be single-threaded (a lock held by
-// another thread would stay locked forever in the child).
-Result<void> assert_single_threaded() {
-  auto stat = read_file("/proc/self/stat");
-  if (!stat) return fail(std::move(stat).error());
-  auto rest = stat->substr(stat->rfind(')') + 2);
-  size_t pos = 0;
-  for (int i = 3; i < 20; ++i) pos = rest.find(' ', pos) + 1;  // field 20: num_threads
-  if (std::atoi(rest.c_str() + pos) != 1) return fail("internal error: berth is not single-threaded at clone");
-  return {};
-}
 
 std::string map_text(const std::vector<spec::IdMapping>& m) {
   std::string s;
@@ -212,6 +201,18 @@ Result<void> send_pidfd(const std::string& socket, pid_t pid) {
 }
 
 }  // namespace
+
+// STYLE.md: a process that clones must be single-threaded (a lock held by
+// another thread would stay locked forever in the child).
+Result<void> assert_single_threaded() {
+  auto stat = read_file("/proc/self/stat");
+  if (!stat) return fail(std::move(stat).error());
+  auto rest = stat->substr(stat->rfind(')') + 2);
+  size_t pos = 0;
+  for (int i = 3; i < 20; ++i) pos = rest.find(' ', pos) + 1;  // field 20: num_threads
+  if (std::atoi(rest.c_str() + pos) != 1) return fail("internal error: berth is not single-threaded at clone");
+  return {};
+}
 
 std::string hook_state_json(const ContainerState& s, Status status) { return oci_state_json(s, status); }
 

@@ -21,6 +21,7 @@
 #include "src/runtime/base/fileio.hpp"
 #include "src/runtime/container.hpp"
 #include "src/runtime/exec.hpp"
+#include "src/runtime/foreground.hpp"
 #include "src/runtime/process_attrs.hpp"
 #include "src/runtime/sync.hpp"
 #include "src/runtime/terminal.hpp"
@@ -125,22 +126,6 @@ Result<void> exec_setup(const ExecChild& c) {
   ::_exit(errno == ENOENT ? 127 : 126);
 }
 
-int wait_forwarding(pid_t child, const sigset_t& set) {
-  for (;;) {
-    siginfo_t si{};
-    int sig = ::sigwaitinfo(&set, &si);
-    if (sig < 0) continue;
-    if (sig != SIGCHLD) {
-      ::kill(child, sig);
-      continue;
-    }
-    int status = 0;
-    pid_t p;
-    while ((p = ::waitpid(-1, &status, WNOHANG)) > 0)
-      if (p == child) return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-  }
-}
-
 }  // namespace
 
 Result<int> exec_process(Context& ctx, const ExecRequest& req) {
@@ -153,8 +138,9 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
     return fail("container " + quote(req.id) + " is paused; use --ignore-paused or resume it");
   if (status != Status::kRunning && status != Status::kCreated && status != Status::kPaused)
     return fail("container " + quote(req.id) + " is " + std::string(status_name(status)) + ", not running");
-  if (req.process.terminal && req.console_socket.empty())
-    return fail("a terminal needs --console-socket");
+  // Without --console-socket a foreground exec relays the pty itself.
+  if (req.process.terminal && req.console_socket.empty() && req.detach)
+    return fail("a detached process with a terminal needs --console-socket");
   UniqueFd pidfd = open_init_pidfd(*st);
   if (!pidfd) return fail("container " + quote(req.id) + " is not running");
   dir->unlock();  // exec may run for long: never hold the container's lock meanwhile
@@ -166,6 +152,7 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
   if (!pair) return fail(std::move(pair).error());
   ExecChild child{&req.process, pidfd.get(), differing(st->pid, kChildNs), req.preserve_fds, &pair->second};
 
+  BERTH_TRY(assert_single_threaded());
   sigset_t all, old;
   sigfillset(&all);
   ::sigprocmask(SIG_SETMASK, &all, &old);
@@ -184,13 +171,16 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
     ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
   };
+  UniqueFd master;
   if (req.process.terminal) {
     auto console = pair->first.expect(SyncType::kConsole);
     if (!console || console->fds.empty()) {
       reap();
       return fail(console ? Error("sync: console frame without a pty") : std::move(console).error());
     }
-    if (auto s = send_console(req.console_socket, console->fds[0].get(), console->payload); !s) {
+    if (req.console_socket.empty()) {
+      master = std::move(console->fds[0]);
+    } else if (auto s = send_console(req.console_socket, console->fds[0].get(), console->payload); !s) {
       reap();
       return fail(std::move(s).error());
     }
@@ -205,11 +195,21 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
       return fail(std::move(w).error().context("pid file"));
     }
   }
+  if (!req.pidfd_socket.empty()) {
+    UniqueFd child_fd(static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0)));
+    auto s = child_fd ? send_console(req.pidfd_socket, child_fd.get(), "pidfd")
+                      : Result<void>(fail_errno("pidfd_open " + std::to_string(pid)));
+    if (!s) {
+      reap();
+      return fail(std::move(s).error().context("--pidfd-socket"));
+    }
+  }
   if (req.detach) {
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     return 0;
   }
-  int rc = wait_forwarding(static_cast<pid_t>(pid), all);
+  int rc = master ? relay_and_wait(static_cast<pid_t>(pid), master.get(), all)
+                  : wait_forwarding(static_cast<pid_t>(pid), all);
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   return rc;
 }

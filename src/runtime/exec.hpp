@@ -13,6 +13,7 @@ struct ExecRequest {
   spec::Process process;  // --process FILE, or the container's process with the flags applied
   std::string console_socket;
   std::string pid_file;
+  std::string pidfd_socket;
   bool detach = false;
   bool ignore_paused = false;
   bool frozen = false;  // from the cgroup manager, once there is one

@@ -14,6 +14,14 @@ running() {
 # ex ARGS...: runtime exec, stdin closed, stderr to $T/io/exec.err
 ex() { runtime exec "$@" </dev/null 2>"$T/io/exec.err"; }
 
+t_exec_tty_relayed_without_console_socket() {
+  # exec -t without --console-socket: the runtime relays the pty to its own
+  # stdio (script(1) gives it a terminal to relay to).
+  running ttyrelay || return 1
+  local out rc=0
+  out=$(timeout 20 script -qec "$OCI_RUNTIME --root $ROOT exec -t $id /payload tty" /dev/null </dev/null) || rc=$?
+  eq "exec -t exit status" "$rc" 0 && has "exec -t output" "$(tr -d '\r' <<<"$out")" "0 tty /dev/pts/"
+}
 t_exec_output_and_exit_code() {
   running exitcode || return 1
   eq "exec echo" "$(ex "$id" /payload echo hi there)" "hi there" || return 1

@@ -130,6 +130,14 @@ t_console_input() {
   wait "$rpid" || { echo "recvtty failed:"; cat "$T/io/$id.recvtty"; return 1; }
   grep -qx 'got:hello' < <(tr -d '\r' < "$T/io/$id.tty") || { echo "console:"; cat "$T/io/$id.tty"; return 1; }
 }
+t_run_terminal_relayed_without_console_socket() {
+  # run (foreground) relays a terminal container's pty to its own stdio.
+  new_container ttyrun || return 1
+  set_cfg "$b" '.process.terminal = true' && set_args "$b" /payload tty || return 1
+  local out rc=0
+  out=$(timeout 20 script -qec "$OCI_RUNTIME --root $ROOT run --bundle $b $id" /dev/null </dev/null) || rc=$?
+  eq "run exit status" "$rc" 0 && has "run output" "$(tr -d '\r' <<<"$out")" "0 tty /dev/pts/" && no_state "$id"
+}
 t_terminal_without_console_socket_fails() {
   # detached + terminal needs somewhere to send the pty master
   new_container nosock || return 1

@@ -106,6 +106,7 @@ Result<int> cmd_exec(Context& ctx, const ParsedArgs& a) {
   req.process = std::move(*p);
   req.console_socket = a.value("console-socket");
   req.pid_file = a.value("pid-file");
+  req.pidfd_socket = a.value("pidfd-socket");
   req.detach = a.flag("detach");
   req.ignore_paused = a.flag("ignore-paused");
   std::string n = a.value("preserve-fds", "0");
