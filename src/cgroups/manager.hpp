@@ -1,0 +1,118 @@
+// The cgroup Manager: one interface, one implementation per host layout.
+//
+//   fs2 (fs_v2.cpp)  unified hierarchy only.
+//   fs1 (fs_v1.cpp)  v1 hierarchies, each controller wherever it is mounted;
+//                    on a hybrid host also the cgroup2 mount, which takes the
+//                    controllers no v1 hierarchy has (hugetlb on the
+//                    development machine) and linux.resources.unified.
+//
+// make_manager() picks one from the Layout; the lead stores persist() in
+// state.json and later verbs reopen it with open_manager().  Nothing here
+// reads the bundle: resources come typed from spec/.
+//
+// cgroupsPath rules (runc's cgroupfs driver, libcontainer/specconv and
+// opencontainers/cgroups internal/path.Inner, fs/paths.go, fs2/defaultpath.go):
+//   - the path is cleaned lexically as if rooted at "/", so ".." cannot
+//     climb out of a hierarchy;
+//   - absolute: taken from each hierarchy's root;
+//   - relative: beneath the runtime's own cgroup in each v1 hierarchy and in
+//     the cgroup2 mount of a hybrid host; on a pure cgroup2 host beneath the
+//     *parent* of the runtime's own cgroup, because cgroup2's "no internal
+//     processes" rule keeps controllers from being enabled below a cgroup
+//     that holds processes (the runtime itself);
+//   - empty: the container id, as a relative path (runc sets Name = id).
+// A path that cleans to a hierarchy root is refused: destroy() would
+// remove the host's processes' cgroups.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "spec/resources.hpp"
+#include "src/cgroups/layout.hpp"
+#include "src/runtime/base/result.hpp"
+#include "src/runtime/base/unique_fd.hpp"
+
+namespace berth::cgroups {
+
+// The container's cgroup in one hierarchy.
+struct CgroupDir {
+  std::string mount;                     // hierarchy mount point (a temp dir in tests)
+  std::string path;                      // below the mount: "/a/b"
+  std::vector<std::string> controllers;  // v1: the hierarchy's controllers; cgroup2: empty
+
+  std::string dir() const { return mount + path; }
+  bool operator==(const CgroupDir&) const = default;
+};
+
+class Manager {
+ public:
+  virtual ~Manager() = default;
+
+  // Makes the directories (existing ones are joined).  On cgroup2 also
+  // enables the available controllers down the ancestors' subtree_control;
+  // on v1 gives a fresh cpuset cgroup its parent's cpus and mems, without
+  // which no task may join it.
+  virtual Result<void> create() = 0;
+  // An O_RDONLY|O_DIRECTORY fd of the cgroup2 directory, for
+  // clone3(CLONE_INTO_CGROUP) (kernel 5.7).  An invalid fd (not an error)
+  // from the v1/hybrid manager: move the child with add_process() there.
+  virtual Result<UniqueFd> open_v2_dir() const = 0;
+  // Writes pid to cgroup.procs of every hierarchy.
+  virtual Result<void> add_process(pid_t pid) = 0;
+  // Translates (plan_v1/plan_v2) and writes resources; used by create and
+  // update.  Errors name the spec field, or the file, value and directory.
+  virtual Result<void> apply(const spec::Resources& r) = 0;
+  // cgroup.freeze (kernel 5.2) or the v1 freezer; returns once the kernel
+  // reports the new state.
+  virtual Result<void> set_frozen(bool frozen) = 0;
+  // True only when the kernel reports the cgroup frozen (not "freezing").
+  virtual Result<bool> frozen() const = 0;
+  // Processes in the cgroup and every cgroup below it.
+  virtual Result<std::vector<pid_t>> pids() const = 0;
+  // Signals every process.  SIGKILL uses cgroup.kill where present (kernel
+  // 5.14), which cannot race with forks; otherwise each pid is signalled
+  // (inside a frozen cgroup on v1, so new children cannot slip out).
+  virtual Result<void> kill_all(int sig) = 0;
+  // Removes the cgroup and its children in every hierarchy.  EBUSY is
+  // retried briefly; already-gone is success.
+  virtual Result<void> destroy() = 0;
+  // What state.json keeps to reopen the manager (JSON text).
+  virtual std::string persist() const = 0;
+  // The cgroup path, "/a/b" (of the cgroup2 dir, else the first v1 one).
+  virtual std::string path() const = 0;
+};
+
+// Lexical cleaning of linux.cgroupsPath as runc does it ("a/../../b" ->
+// "b", "/a//b/" -> "/a/b"); "" stays "".  Relative results stay relative.
+std::string clean_cgroups_path(std::string_view p);
+
+// The container's directory in each hierarchy, by the rules above.
+// `self` is parse_proc_cgroup() of /proc/self/cgroup.
+Result<std::vector<CgroupDir>> resolve_v1_dirs(const Layout& layout,
+                                               const std::map<std::string, std::string>& self,
+                                               std::string_view cgroups_path, std::string_view id);
+Result<CgroupDir> resolve_v2_dir(const Layout& layout,
+                                 const std::map<std::string, std::string>& self,
+                                 std::string_view cgroups_path, std::string_view id);
+
+std::unique_ptr<Manager> make_fs2_manager(CgroupDir unified);
+std::unique_ptr<Manager> make_fs1_manager(std::vector<CgroupDir> v1,
+                                          std::optional<CgroupDir> unified);
+
+// The factory: fs2 on a cgroup2-only host, fs1 on v1 and hybrid hosts.
+Result<std::unique_ptr<Manager>> make_manager(const Layout& layout,
+                                              const std::map<std::string, std::string>& self,
+                                              std::string_view cgroups_path, std::string_view id);
+// Same, for this host: reads /proc/self/mountinfo and /proc/self/cgroup.
+Result<std::unique_ptr<Manager>> make_manager(std::string_view cgroups_path, std::string_view id);
+// Reopens a manager from persist()'s text.
+Result<std::unique_ptr<Manager>> open_manager(std::string_view persisted);
+
+}  // namespace berth::cgroups
