@@ -66,6 +66,10 @@ Result<int> parse_signal(std::string_view s);
 // STYLE.md: berth must be single-threaded when it clones; checked, not assumed.
 Result<void> assert_single_threaded();
 
+// config-linux.md "seccomp": the containerProcessState document sent with
+// a notify listener fd to linux.seccomp.listenerPath.
+std::string container_process_state(const spec::Config& cfg, pid_t pid, const std::string& state_json);
+
 // The state JSON hooks get on stdin.
 std::string hook_state_json(const ContainerState& s, Status status);
 

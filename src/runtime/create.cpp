@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "spec/validate.hpp"
 #include "src/cgroups/layout.hpp"
@@ -25,6 +27,7 @@
 #include "src/runtime/notify.hpp"
 #include "src/runtime/sync.hpp"
 #include "src/runtime/terminal.hpp"
+#include "src/seccomp/compile.hpp"
 
 namespace berth::runtime {
 
@@ -137,7 +140,17 @@ struct Launch {
   ContainerState& state;
   const SyncSocket& sync;
   const ns::Plan& plan;
+  const seccomp::BpfProgram* filter;
 };
+
+// config-linux.md "seccomp": the listener fd goes to listenerPath with the
+// containerProcessState document, in one SCM_RIGHTS message.
+Result<void> send_listener(const Launch& l, int fd) {
+  const spec::Seccomp& sc = *l.cfg.linux->seccomp;
+  std::string doc = container_process_state(l.cfg, l.state.pid, hook_state_json(l.state, Status::kCreating));
+  BERTH_TRY_CTX(send_fd(sc.listener_path, fd, doc), "seccomp listener " + quote(sc.listener_path));
+  return {};
+}
 
 // The parent's half of the exchange drawn in sync.hpp.
 Result<void> handshake(const Launch& l) {
@@ -166,7 +179,13 @@ Result<void> handshake(const Launch& l) {
     if (!console) return fail(std::move(console).error());
     if (console->fds.empty()) return fail("sync: console frame without a pty");
     if (l.opt.console_socket.empty()) l.console_master = std::move(console->fds[0]);
-    else BERTH_TRY(send_console(l.opt.console_socket, console->fds[0].get(), console->payload));
+    else BERTH_TRY(send_fd(l.opt.console_socket, console->fds[0].get(), console->payload));
+  }
+  if (l.filter != nullptr && l.filter->needs_listener) {
+    auto fd = l.sync.expect(SyncType::kSeccompListener);
+    if (!fd) return fail(std::move(fd).error());
+    if (fd->fds.empty()) return fail("sync: seccomp listener frame without an fd");
+    BERTH_TRY(send_listener(l, fd->fds[0].get()));
   }
   BERTH_TRY(l.sync.expect(SyncType::kReady));
   return {};
@@ -197,7 +216,7 @@ ns::CgroupView cgroup_view(const ns::Plan& plan) {
 Result<void> send_pidfd(const std::string& socket, pid_t pid) {
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   if (!pidfd) return fail_errno("pidfd_open " + std::to_string(pid));
-  return send_console(socket, pidfd.get(), "pidfd");
+  return send_fd(socket, pidfd.get(), "pidfd");
 }
 
 }  // namespace
@@ -212,6 +231,16 @@ Result<void> assert_single_threaded() {
   for (int i = 3; i < 20; ++i) pos = rest.find(' ', pos) + 1;  // field 20: num_threads
   if (std::atoi(rest.c_str() + pos) != 1) return fail("internal error: berth is not single-threaded at clone");
   return {};
+}
+
+std::string container_process_state(const spec::Config& cfg, pid_t pid, const std::string& state_json) {
+  nlohmann::ordered_json j;
+  j["ociVersion"] = cfg.oci_version;
+  j["fds"] = {"seccompFd"};
+  j["pid"] = pid;
+  j["metadata"] = cfg.linux->seccomp->listener_metadata;
+  j["state"] = nlohmann::json::parse(state_json);
+  return j.dump();
 }
 
 std::string hook_state_json(const ContainerState& s, Status status) { return oci_state_json(s, status); }
@@ -230,6 +259,15 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   std::string root_path = cfg->root->path[0] == '/' ? cfg->root->path : *bundle + "/" + cfg->root->path;
   auto rootfs = real_dir(root_path, cfg_path + ": root.path:");
   if (!rootfs) return fail(std::move(rootfs).error());
+  // Compiled before any side effect: a bad profile leaves nothing behind.
+  std::optional<seccomp::BpfProgram> filter;
+  if (cfg->linux && cfg->linux->seccomp) {
+    std::vector<std::string> warnings;
+    auto p = seccomp::compile(*cfg->linux->seccomp, warnings);
+    for (const auto& w : warnings) ctx.log.warn(w);
+    if (!p) return fail(std::move(p).error().context(cfg_path));
+    filter = std::move(*p);
+  }
   if (cfg->process->terminal && opt.console_socket.empty() && !opt.keep_console)
     return fail(cfg_path + ": process.terminal is true but no --console-socket was given");
 
@@ -258,6 +296,7 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   args.preserve_fds = opt.preserve_fds;
   args.no_new_keyring = opt.no_new_keyring;
   args.id = opt.id;
+  args.seccomp = filter ? &*filter : nullptr;
 
   BERTH_TRY(assert_single_threaded());
   sigset_t all, old;
@@ -285,7 +324,7 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   st.owner = ::geteuid();
   st.annotations = cfg->annotations;
   UniqueFd master;
-  Launch l{ctx, opt, master, *cfg, st, pair->first, plan};
+  Launch l{ctx, opt, master, *cfg, st, pair->first, plan, args.seccomp};
   if (auto h = handshake(l); !h) return fail(child_gone(pid, std::move(h).error()));
   BERTH_TRY(dir->write_state(st));
   if (!opt.pid_file.empty()) BERTH_TRY_CTX(write_file_atomic(opt.pid_file, std::to_string(pid)), "pid file");

@@ -17,6 +17,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "src/runtime/base/fileio.hpp"
 #include "src/runtime/container.hpp"
@@ -25,6 +26,8 @@
 #include "src/runtime/process_attrs.hpp"
 #include "src/runtime/sync.hpp"
 #include "src/runtime/terminal.hpp"
+#include "src/seccomp/compile.hpp"
+#include "src/seccomp/load.hpp"
 
 namespace berth::runtime {
 
@@ -56,11 +59,19 @@ int differing(pid_t pid, const NsFlag (&table)[N]) {
 
 struct ExecChild {
   const spec::Process* proc;
+  const seccomp::BpfProgram* filter;
   int pidfd;
   int ns_flags;
   int preserve_fds;
   const SyncSocket* sync;
 };
+
+Result<void> load_filter(const ExecChild& c) {
+  auto listener = seccomp::load(*c.filter);
+  if (!listener) return fail(std::move(listener).error().context("load seccomp filter"));
+  if (*listener) BERTH_TRY(c.sync->send(SyncType::kSeccompListener, {}, 0, {listener->get()}));
+  return {};
+}
 
 Result<void> exec_setup(const ExecChild& c) {
   if (c.ns_flags != 0 && ::setns(c.pidfd, c.ns_flags) != 0) return fail_errno("join the container's namespaces");
@@ -81,6 +92,8 @@ Result<void> exec_setup(const ExecChild& c) {
   BERTH_TRY(apply_rlimits(p.rlimits));
   BERTH_TRY(apply_apparmor(p.apparmor_profile));
   BERTH_TRY(apply_selinux_label(p.selinux_label));
+  // The container's filter, at the same points as in the init (init.cpp).
+  if (c.filter != nullptr && !p.no_new_privileges) BERTH_TRY(load_filter(c));
   BERTH_TRY(apply_bounding_set(p.capabilities));
   bool setgroups_allowed = true;
   if (auto sg = read_file("/proc/self/setgroups"); sg) setgroups_allowed = sg->rfind("allow", 0) == 0;
@@ -89,6 +102,7 @@ Result<void> exec_setup(const ExecChild& c) {
   BERTH_TRY(apply_no_new_privs(p.no_new_privileges));
   // runc leaves the umask alone on exec unless the process sets one.
   if (p.user.umask) apply_umask(p.user.umask);
+  if (c.filter != nullptr && p.no_new_privileges) BERTH_TRY(load_filter(c));
   return {};
 }
 
@@ -143,14 +157,25 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
     return fail("a detached process with a terminal needs --console-socket");
   UniqueFd pidfd = open_init_pidfd(*st);
   if (!pidfd) return fail("container " + quote(req.id) + " is not running");
-  dir->unlock();  // exec may run for long: never hold the container's lock meanwhile
 
   int parent_ns = differing(st->pid, kParentNs);
   if (parent_ns != 0 && ::setns(pidfd.get(), parent_ns) != 0)
     return fail_errno("join the container's pid namespace");
   auto pair = SyncSocket::make_pair();
   if (!pair) return fail(std::move(pair).error());
-  ExecChild child{&req.process, pidfd.get(), differing(st->pid, kChildNs), req.preserve_fds, &pair->second};
+  // The container's seccomp profile applies to every process in it.
+  auto cfg = stored_config(*dir);
+  if (!cfg) return fail(std::move(cfg).error());
+  std::optional<seccomp::BpfProgram> filter;
+  if (cfg->linux && cfg->linux->seccomp) {
+    std::vector<std::string> warnings;
+    auto p = seccomp::compile(*cfg->linux->seccomp, warnings);
+    if (!p) return fail(std::move(p).error());
+    filter = std::move(*p);
+  }
+  dir->unlock();  // exec may run for long: never hold the container's lock meanwhile
+  ExecChild child{&req.process, filter ? &*filter : nullptr, pidfd.get(), differing(st->pid, kChildNs),
+                  req.preserve_fds, &pair->second};
 
   BERTH_TRY(assert_single_threaded());
   sigset_t all, old;
@@ -180,9 +205,24 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
     }
     if (req.console_socket.empty()) {
       master = std::move(console->fds[0]);
-    } else if (auto s = send_console(req.console_socket, console->fds[0].get(), console->payload); !s) {
+    } else if (auto s = send_fd(req.console_socket, console->fds[0].get(), console->payload); !s) {
       reap();
       return fail(std::move(s).error());
+    }
+  }
+  if (filter && filter->needs_listener) {
+    auto fd = pair->first.expect(SyncType::kSeccompListener);
+    Result<void> sent = berth::fail("sync: seccomp frame without an fd");
+    if (!fd) {
+      sent = berth::fail(std::move(fd).error());
+    } else if (!fd->fds.empty()) {
+      std::string state = hook_state_json(*st, Status::kRunning);
+      sent = send_fd(cfg->linux->seccomp->listener_path, fd->fds[0].get(),
+                     container_process_state(*cfg, static_cast<pid_t>(pid), state));
+    }
+    if (!sent) {
+      reap();
+      return fail(std::move(sent).error().context("seccomp listener"));
     }
   }
   if (auto r = pair->first.expect(SyncType::kReady); !r) {
@@ -197,7 +237,7 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
   }
   if (!req.pidfd_socket.empty()) {
     UniqueFd child_fd(static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0)));
-    auto s = child_fd ? send_console(req.pidfd_socket, child_fd.get(), "pidfd")
+    auto s = child_fd ? send_fd(req.pidfd_socket, child_fd.get(), "pidfd")
                       : Result<void>(fail_errno("pidfd_open " + std::to_string(pid)));
     if (!s) {
       reap();

@@ -17,6 +17,7 @@
 #include "src/runtime/hooks.hpp"
 #include "src/runtime/process_attrs.hpp"
 #include "src/runtime/terminal.hpp"
+#include "src/seccomp/load.hpp"
 
 namespace berth::runtime {
 
@@ -145,12 +146,25 @@ Result<void> setup_stdio(const InitArgs& a) {
   return {};
 }
 
+// Installs the filter; a NOTIFY listener goes to the parent, which hands it
+// to linux.seccomp.listenerPath.
+Result<void> load_seccomp(const InitArgs& a) {
+  auto listener = seccomp::load(*a.seccomp);
+  if (!listener) return fail(std::move(listener).error().context("load seccomp filter"));
+  if (*listener) BERTH_TRY(a.sync->send(SyncType::kSeccompListener, {}, 0, {listener->get()}));
+  return {};
+}
+
 Result<void> apply_process(const InitArgs& a, bool setgroups_allowed) {
   const spec::Process& p = *a.cfg->process;
   BERTH_TRY(apply_oom_score_adj(p.oom_score_adj));
   BERTH_TRY(apply_rlimits(p.rlimits));
   BERTH_TRY(apply_apparmor(p.apparmor_profile));
   BERTH_TRY(apply_selinux_label(p.selinux_label));
+  // Without no_new_privs the kernel lets only CAP_SYS_ADMIN install a
+  // filter: load it while the init still has its capabilities.  The
+  // profile must then allow the few syscalls of the identity change.
+  if (a.seccomp != nullptr && !p.no_new_privileges) BERTH_TRY(load_seccomp(a));
   BERTH_TRY(apply_bounding_set(p.capabilities));
   BERTH_TRY(apply_user(p.user, setgroups_allowed));
   BERTH_TRY(apply_capabilities(p.capabilities));
@@ -262,6 +276,9 @@ void container_init(const InitArgs& a) {
   // Only stdio and the preserved fds survive execve.
   INIT_TRY(a, close_fds_from(3 + a.preserve_fds));
   for (int fd = 3; fd < 3 + a.preserve_fds; ++fd) ::fcntl(fd, F_SETFD, 0);
+  // With no_new_privs the filter goes in as late as possible, so profiles
+  // need not allow the runtime's own setup syscalls.
+  if (a.seccomp != nullptr && p.no_new_privileges) INIT_TRY(a, load_seccomp(a));
   ::prctl(PR_SET_PDEATHSIG, 0);
   INIT_TRY(a, a.sync->send(SyncType::kReady));
   wait_and_exec(a, hs, *path);

@@ -11,6 +11,7 @@
 #include "src/namespaces/plan.hpp"
 #include "src/namespaces/rootfs.hpp"
 #include "src/runtime/sync.hpp"
+#include "src/seccomp/program.hpp"
 
 namespace berth::runtime {
 
@@ -23,6 +24,7 @@ struct InitArgs {
   int preserve_fds = 0;    // fds 3 .. 3+N-1 pass to the container
   bool no_new_keyring = false;
   std::string id;
+  const seccomp::BpfProgram* seccomp = nullptr;  // compiled by the parent
 };
 
 [[noreturn]] void container_init(const InitArgs& a);

@@ -16,6 +16,7 @@ std::string_view sync_type_name(SyncType t) {
     case SyncType::kHooksDone: return "hooks-done";
     case SyncType::kConsole: return "console";
     case SyncType::kReady: return "ready";
+    case SyncType::kSeccompListener: return "seccomp-listener";
     case SyncType::kLog: return "log";
     case SyncType::kError: return "error";
   }

@@ -21,6 +21,7 @@
 //                                          masks, hostname, sysctl, rlimits,
 //                                          user, caps, seccomp, exec lookup
 //                      <-- kConsole + fd   (only when process.terminal)
+//                      <-- kSeccompListener + fd (only with SCMP_ACT_NOTIFY)
 //                      <-- kReady
 //   state.json, pid file; create returns   blocks on the exec fifo; execve
 //
@@ -45,6 +46,7 @@ enum class SyncType : uint32_t {
   kHooksDone,
   kConsole,
   kReady,
+  kSeccompListener,
   kLog,
   kError,
 };

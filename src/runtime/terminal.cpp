@@ -75,7 +75,7 @@ Result<void> make_controlling_terminal(int slave_fd) {
   return {};
 }
 
-Result<void> send_console(const std::string& socket_path, int master, const std::string& name) {
+Result<void> send_fd(const std::string& socket_path, int master, const std::string& name) {
   struct sockaddr_un addr {};
   addr.sun_family = AF_UNIX;
   if (socket_path.size() >= sizeof addr.sun_path)

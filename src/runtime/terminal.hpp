@@ -29,7 +29,9 @@ Result<Pty> open_pty(const std::string& ptmx_path, const std::optional<spec::Con
 // terminal, dup2 onto 0, 1, 2.
 Result<void> make_controlling_terminal(int slave_fd);
 
-// Connects to `socket_path` and sends `master` with `name` as data.
-Result<void> send_console(const std::string& socket_path, int master, const std::string& name);
+// Connects to the unix stream socket `socket_path` and sends `fd` with
+// `data` in one SCM_RIGHTS message (console socket: the pty name; pidfd
+// socket; seccomp listener: the containerProcessState JSON).
+Result<void> send_fd(const std::string& socket_path, int fd, const std::string& data);
 
 }  // namespace berth::runtime

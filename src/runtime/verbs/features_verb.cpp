@@ -27,9 +27,13 @@ spec::Features current_features() {
   f.mount_options = strings(spec::known_mount_options());
   f.namespaces = strings(spec::namespace_type_names());
   f.capabilities = strings(spec::capability_names());
-  // Implementation status: nothing below runs until the lifecycle, cgroup
-  // and seccomp code lands; each flips to true in the commit that makes it so.
-  f.seccomp.enabled = false;
+  // Implementation status: each flips to true in the commit that makes it so.
+  f.seccomp.enabled = true;
+  f.seccomp.actions = strings(seccomp::supported_actions());
+  f.seccomp.operators = strings(seccomp::supported_operators());
+  f.seccomp.archs = strings(seccomp::supported_archs());
+  f.seccomp.known_flags = strings(seccomp::supported_flags());
+  f.seccomp.supported_flags = strings(seccomp::kernel_flags());
   // process.apparmorProfile is applied (process_attrs.cpp); SELinux needs
   // mountLabel too, which is not applied yet.
   f.apparmor = true;
