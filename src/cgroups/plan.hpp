@@ -49,6 +49,17 @@ struct HostFacts {
   bool unified_mount = false;  // plan_v1: a cgroup2 mount exists (hybrid host)
 };
 
+// The device rules a container always gets after its own (runc's
+// AllowedDevices): mknod of any node (access still needs a rule), and the
+// default devices of config-linux.md plus /dev/pts/*, /dev/ptmx and
+// /dev/console, which every container needs to run at all.
+std::vector<spec::DeviceCgroupRule> default_device_rules();
+
+// `r` with its device rules made complete: "deny all" first (a container
+// gets no device it was not given), then the config's rules in order, then
+// default_device_rules().
+spec::Resources with_default_devices(const spec::Resources& r);
+
 Result<std::vector<Write>> plan_v2(const spec::Resources& r, const HostFacts& host = {});
 Result<std::vector<Write>> plan_v1(const spec::Resources& r, const HostFacts& host = {});
 

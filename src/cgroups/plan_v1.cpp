@@ -169,4 +169,49 @@ Result<std::vector<Write>> plan_v1(const spec::Resources& r, const HostFacts& ho
   return out;
 }
 
+namespace {
+
+spec::DeviceCgroupRule allow(char type, std::optional<int64_t> major, std::optional<int64_t> minor,
+                             const char* access) {
+  spec::DeviceCgroupRule d;
+  d.allow = true;
+  d.type = type;
+  d.major = major;
+  d.minor = minor;
+  d.access = access;
+  return d;
+}
+
+}  // namespace
+
+std::vector<spec::DeviceCgroupRule> default_device_rules() {
+  return {
+      allow('c', std::nullopt, std::nullopt, "m"),  // mknod, any char device
+      allow('b', std::nullopt, std::nullopt, "m"),  // mknod, any block device
+      allow('c', 1, 3, "rwm"),                      // /dev/null
+      allow('c', 1, 5, "rwm"),                      // /dev/zero
+      allow('c', 1, 7, "rwm"),                      // /dev/full
+      allow('c', 1, 8, "rwm"),                      // /dev/random
+      allow('c', 1, 9, "rwm"),                      // /dev/urandom
+      allow('c', 5, 0, "rwm"),                      // /dev/tty
+      allow('c', 5, 1, "rwm"),                      // /dev/console
+      allow('c', 5, 2, "rwm"),                      // /dev/ptmx
+      allow('c', 136, std::nullopt, "rwm"),         // /dev/pts/*
+  };
+}
+
+spec::Resources with_default_devices(const spec::Resources& r) {
+  spec::Resources out = r;
+  spec::DeviceCgroupRule deny_all;
+  deny_all.allow = false;
+  deny_all.type = 'a';
+  deny_all.access = "rwm";
+  out.devices.clear();
+  out.devices.push_back(deny_all);
+  out.devices.insert(out.devices.end(), r.devices.begin(), r.devices.end());
+  auto defaults = default_device_rules();
+  out.devices.insert(out.devices.end(), defaults.begin(), defaults.end());
+  return out;
+}
+
 }  // namespace berth::cgroups

@@ -5,10 +5,13 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "spec/config.hpp"
+#include "src/cgroups/manager.hpp"
+#include "src/namespaces/mounts.hpp"
 #include "src/runtime/cli.hpp"
 #include "src/runtime/state.hpp"
 
@@ -57,11 +60,22 @@ Result<void> destroy_container(Context& ctx, ContainerDir& dir);
 // checked after pidfd_open, so a reused pid is never signalled).
 UniqueFd open_init_pidfd(const ContainerState& s);
 
+// The container's cgroup manager, reopened from state.json; nullptr when
+// it has none (--cgroup-manager disabled).
+std::unique_ptr<cgroups::Manager> container_cgroup(const ContainerState& s);
+
+// The status, with the cgroup freezer consulted for "paused".
+Status container_status(const ContainerDir& dir, const ContainerState& s);
+
 // The stored config of a container (the bundle may be gone by now).
 Result<spec::Config> stored_config(const ContainerDir& dir);
 
 // "TERM", "SIGTERM", "15", "RTMIN+3" -> signal number.
 Result<int> parse_signal(std::string_view s);
+
+// The host cgroup directories a "cgroup" mount binds: the calling process's
+// own (the init calls it once placed in the container's cgroup).
+ns::CgroupView cgroup_view(bool new_cgroupns);
 
 // STYLE.md: berth must be single-threaded when it clones; checked, not assumed.
 Result<void> assert_single_threaded();

@@ -18,6 +18,8 @@
 
 #include "spec/validate.hpp"
 #include "src/cgroups/layout.hpp"
+#include "src/cgroups/manager.hpp"
+#include "src/cgroups/plan.hpp"
 #include "src/namespaces/kinds.hpp"
 #include "src/runtime/base/fileio.hpp"
 #include "src/runtime/base/scope_exit.hpp"
@@ -100,10 +102,16 @@ Result<void> enter_parent_namespaces(const ns::Plan& plan, const spec::Linux* l)
   return {};
 }
 
-pid_t clone_init(unsigned long flags, const InitArgs& args) {
+pid_t clone_init(unsigned long flags, int cgroup_fd, const InitArgs& args) {
   clone_args ca{};
   ca.flags = flags;
   ca.exit_signal = SIGCHLD;
+  if (cgroup_fd >= 0) {
+    // Born in its cgroup (Linux 5.7): no window where it runs, or forks,
+    // outside it.
+    ca.flags |= CLONE_INTO_CGROUP;
+    ca.cgroup = static_cast<uint64_t>(cgroup_fd);
+  }
   long pid = ::syscall(SYS_clone3, &ca, sizeof ca);
   if (pid == 0) container_init(args);  // never returns
   return static_cast<pid_t>(pid);
@@ -191,27 +199,6 @@ Result<void> handshake(const Launch& l) {
   return {};
 }
 
-std::string base_name(const std::string& p) { return p.substr(p.rfind('/') + 1); }
-
-// What a "cgroup" mount shows: the container's own cgroup in each hierarchy.
-// Until the cgroup manager places the init elsewhere, that is berth's own.
-ns::CgroupView cgroup_view(const ns::Plan& plan) {
-  ns::CgroupView v;
-  v.new_cgroupns = plan.is_new(spec::NamespaceType::kCgroup);
-  auto layout = cgroups::detect_layout();
-  auto text = read_file("/proc/self/cgroup");
-  if (!layout || !text) return v;
-  auto own = cgroups::parse_proc_cgroup(*text);
-  v.unified_only = layout->kind == cgroups::LayoutKind::kV2;
-  for (const auto& h : layout->v1) {
-    const std::string& c = h.controllers.front();
-    v.binds.push_back({base_name(h.mount_point), cgroups::hierarchy_dir(*layout, c, own[c])});
-  }
-  if (!layout->unified_mount.empty())
-    v.binds.push_back({v.unified_only ? "" : base_name(layout->unified_mount),
-                       cgroups::hierarchy_dir(*layout, "", own[""])});
-  return v;
-}
 
 Result<void> send_pidfd(const std::string& socket, pid_t pid) {
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
@@ -231,6 +218,28 @@ Result<void> assert_single_threaded() {
   for (int i = 3; i < 20; ++i) pos = rest.find(' ', pos) + 1;  // field 20: num_threads
   if (std::atoi(rest.c_str() + pos) != 1) return fail("internal error: berth is not single-threaded at clone");
   return {};
+}
+
+static std::string base_name(const std::string& p) { return p.substr(p.rfind('/') + 1); }
+
+// What a "cgroup" mount shows: the container's own cgroup in each hierarchy,
+// read from /proc/self/cgroup by the init once it has been placed there.
+ns::CgroupView cgroup_view(bool new_cgroupns) {
+  ns::CgroupView v;
+  v.new_cgroupns = new_cgroupns;
+  auto layout = cgroups::detect_layout();
+  auto text = read_file("/proc/self/cgroup");
+  if (!layout || !text) return v;
+  auto own = cgroups::parse_proc_cgroup(*text);
+  v.unified_only = layout->kind == cgroups::LayoutKind::kV2;
+  for (const auto& h : layout->v1) {
+    const std::string& c = h.controllers.front();
+    v.binds.push_back({base_name(h.mount_point), cgroups::hierarchy_dir(*layout, c, own[c])});
+  }
+  if (!layout->unified_mount.empty())
+    v.binds.push_back({v.unified_only ? "" : base_name(layout->unified_mount),
+                       cgroups::hierarchy_dir(*layout, "", own[""])});
+  return v;
 }
 
 std::string container_process_state(const spec::Config& cfg, pid_t pid, const std::string& state_json) {
@@ -273,7 +282,8 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
 
   auto dir = ContainerDir::create(ctx.global.root, opt.id);
   if (!dir) return fail(std::move(dir).error());
-  // Declared after `dir`, so its undo actions run while `dir` still exists.
+  std::unique_ptr<cgroups::Manager> cg;
+  // Declared after `dir` and `cg`, so its undo actions run while they exist.
   Rollback rb;
   rb.push([&] { (void)dir->remove(); });
   BERTH_TRY(dir->write_config(*text));
@@ -284,25 +294,52 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   if (!fifo) return fail_errno("open exec fifo");
 
   ns::Plan plan = ns::plan(cfg->linux ? &*cfg->linux : nullptr);
+  if (ctx.global.cgroup_manager == "systemd")
+    return fail("--systemd-cgroup / --cgroup-manager systemd: the systemd cgroup driver is not implemented yet");
+  if (ctx.global.cgroup_manager != "disabled") {
+    auto m = cgroups::make_manager(cfg->linux ? cfg->linux->cgroups_path : "", opt.id);
+    if (!m) return fail(std::move(m).error());
+    cg = std::move(*m);
+    BERTH_TRY(cg->create());
+    rb.push([&cg] { (void)cg->destroy(); });
+    // Devices are always restricted: what the config allows, plus the
+    // defaults every container needs (runc does the same).
+    spec::Resources res = cfg->linux && cfg->linux->resources ? *cfg->linux->resources : spec::Resources{};
+    BERTH_TRY(cg->apply(cgroups::with_default_devices(res)));
+  }
+  UniqueFd cgroup_fd;
+  if (cg) {
+    auto fd = cg->open_v2_dir();
+    if (!fd) return fail(std::move(fd).error());
+    cgroup_fd = std::move(*fd);
+  }
+  unsigned long clone_flags = plan.clone_flags;
+  // Without CLONE_INTO_CGROUP the init is moved after clone; a cgroup
+  // namespace made at clone would be rooted at berth's cgroup instead of the
+  // container's, so the init unshares it once placed.
+  bool late_cgroupns = cg && !cgroup_fd && (clone_flags & CLONE_NEWCGROUP) != 0;
+  if (late_cgroupns) clone_flags &= ~static_cast<unsigned long>(CLONE_NEWCGROUP);
   BERTH_TRY(enter_parent_namespaces(plan, cfg->linux ? &*cfg->linux : nullptr));
   auto pair = SyncSocket::make_pair();
   if (!pair) return fail(std::move(pair).error());
   InitArgs args;
   args.cfg = &*cfg;
   args.plan = &plan;
-  args.rootfs = {*rootfs, *bundle, opt.no_pivot, plan.new_user, cgroup_view(plan)};
+  args.rootfs = {*rootfs, *bundle, opt.no_pivot, plan.new_user, {}};
   args.sync = &pair->second;
   args.exec_fifo = fifo.get();
   args.preserve_fds = opt.preserve_fds;
   args.no_new_keyring = opt.no_new_keyring;
   args.id = opt.id;
   args.seccomp = filter ? &*filter : nullptr;
+  args.wait_placed = cg && !cgroup_fd;
+  args.late_cgroupns = late_cgroupns;
 
   BERTH_TRY(assert_single_threaded());
   sigset_t all, old;
   sigfillset(&all);
   ::sigprocmask(SIG_SETMASK, &all, &old);
-  pid_t pid = clone_init(plan.clone_flags, args);
+  pid_t pid = clone_init(clone_flags, cgroup_fd.get(), args);
   int clone_errno = errno;
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   if (pid < 0) return fail_errno("clone3 container init", clone_errno);
@@ -312,6 +349,10 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   });
   pair->second.close();
   fifo.reset();
+  if (cg && !cgroup_fd) {
+    BERTH_TRY(cg->add_process(pid));
+    BERTH_TRY(pair->first.send(SyncType::kCgroupPlaced));
+  }
 
   ContainerState st;
   st.id = opt.id;
@@ -323,6 +364,7 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   st.created = rfc3339_now();
   st.owner = ::geteuid();
   st.annotations = cfg->annotations;
+  if (cg) st.cgroup = cg->persist();
   UniqueFd master;
   Launch l{ctx, opt, master, *cfg, st, pair->first, plan, args.seccomp};
   if (auto h = handshake(l); !h) return fail(child_gone(pid, std::move(h).error()));

@@ -58,6 +58,7 @@ int differing(pid_t pid, const NsFlag (&table)[N]) {
 }
 
 struct ExecChild {
+  bool wait_placed;  // the parent moves us into the container's cgroup first
   const spec::Process* proc;
   const seccomp::BpfProgram* filter;
   int pidfd;
@@ -74,6 +75,7 @@ Result<void> load_filter(const ExecChild& c) {
 }
 
 Result<void> exec_setup(const ExecChild& c) {
+  if (c.wait_placed) BERTH_TRY(c.sync->expect(SyncType::kCgroupPlaced));
   if (c.ns_flags != 0 && ::setns(c.pidfd, c.ns_flags) != 0) return fail_errno("join the container's namespaces");
   // Root of the container's user namespace (if it has one) before applying
   // the process's own user; setns(CLONE_NEWNS) moved us to its root dir.
@@ -147,7 +149,7 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
   if (!dir) return fail(std::move(dir).error());
   auto st = dir->read_state();
   if (!st) return fail(std::move(st).error());
-  Status status = dir->status(*st, req.frozen);
+  Status status = container_status(*dir, *st);
   if (status == Status::kPaused && !req.ignore_paused)
     return fail("container " + quote(req.id) + " is paused; use --ignore-paused or resume it");
   if (status != Status::kRunning && status != Status::kCreated && status != Status::kPaused)
@@ -174,7 +176,16 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
     filter = std::move(*p);
   }
   dir->unlock();  // exec may run for long: never hold the container's lock meanwhile
-  ExecChild child{&req.process, filter ? &*filter : nullptr, pidfd.get(), differing(st->pid, kChildNs),
+  // The process joins the container's cgroup: born there with
+  // CLONE_INTO_CGROUP on cgroup2, else moved before it runs anything.
+  auto cg = container_cgroup(*st);
+  UniqueFd cgroup_fd;
+  if (cg) {
+    auto fd = cg->open_v2_dir();
+    if (!fd) return fail(std::move(fd).error());
+    cgroup_fd = std::move(*fd);
+  }
+  ExecChild child{cg && !cgroup_fd, &req.process, filter ? &*filter : nullptr, pidfd.get(), differing(st->pid, kChildNs),
                   req.preserve_fds, &pair->second};
 
   BERTH_TRY(assert_single_threaded());
@@ -183,6 +194,10 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
   ::sigprocmask(SIG_SETMASK, &all, &old);
   clone_args ca{};
   ca.exit_signal = SIGCHLD;
+  if (cgroup_fd) {
+    ca.flags |= CLONE_INTO_CGROUP;
+    ca.cgroup = static_cast<uint64_t>(cgroup_fd.get());
+  }
   long pid = ::syscall(SYS_clone3, &ca, sizeof ca);
   if (pid == 0) exec_child(child);
   int clone_errno = errno;
@@ -196,6 +211,14 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
     ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
   };
+  if (child.wait_placed) {
+    auto placed = cg->add_process(static_cast<pid_t>(pid));
+    if (placed) placed = pair->first.send(SyncType::kCgroupPlaced);
+    if (!placed) {
+      reap();
+      return fail(std::move(placed).error().context("join the container's cgroup"));
+    }
+  }
   UniqueFd master;
   if (req.process.terminal) {
     auto console = pair->first.expect(SyncType::kConsole);

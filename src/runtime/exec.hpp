@@ -16,7 +16,6 @@ struct ExecRequest {
   std::string pidfd_socket;
   bool detach = false;
   bool ignore_paused = false;
-  bool frozen = false;  // from the cgroup manager, once there is one
   int preserve_fds = 0;
 };
 

@@ -14,6 +14,7 @@
 
 #include "src/namespaces/kinds.hpp"
 #include "src/runtime/base/fileio.hpp"
+#include "src/runtime/container.hpp"
 #include "src/runtime/hooks.hpp"
 #include "src/runtime/process_attrs.hpp"
 #include "src/runtime/terminal.hpp"
@@ -114,9 +115,9 @@ struct HookStates {
   }
 };
 
-Result<void> setup_rootfs(const InitArgs& a, HookStates& hs) {
+Result<void> setup_rootfs(const InitArgs& a, const ns::RootfsOptions& rootfs, HookStates& hs) {
   const spec::Config& cfg = *a.cfg;
-  BERTH_TRY(ns::prepare_rootfs(cfg, a.rootfs));
+  BERTH_TRY(ns::prepare_rootfs(cfg, rootfs));
   BERTH_TRY(a.sync->send(SyncType::kRunHooks));
   auto done = a.sync->expect(SyncType::kHooksDone);
   if (!done) return fail(std::move(done).error());
@@ -124,8 +125,8 @@ Result<void> setup_rootfs(const InitArgs& a, HookStates& hs) {
   if (cfg.hooks && !cfg.hooks->create_container.empty()) {
     BERTH_TRY(run_hooks(cfg.hooks->create_container, "createContainer", hs.creating));
   }
-  BERTH_TRY(ns::enter_rootfs(a.rootfs));
-  return ns::finish_rootfs(cfg, a.rootfs);
+  BERTH_TRY(ns::enter_rootfs(rootfs));
+  return ns::finish_rootfs(cfg, rootfs);
 }
 
 // The terminal, when asked for: the pty comes from the container's own
@@ -240,11 +241,17 @@ void container_init(const InitArgs& a) {
   ::prctl(PR_SET_DUMPABLE, 0);
   const spec::Config& cfg = *a.cfg;
   HookStates hs;
+  if (a.wait_placed) INIT_TRY(a, a.sync->expect(SyncType::kCgroupPlaced));
+  // What "cgroup" mounts show: read where we now are, before a cgroup
+  // namespace hides the host path.
+  ns::RootfsOptions rootfs = a.rootfs;
+  rootfs.cgroups = cgroup_view(a.plan->is_new(spec::NamespaceType::kCgroup));
+  if (a.late_cgroupns && ::unshare(CLONE_NEWCGROUP) != 0) die(a, Error::from_errno("unshare cgroup namespace"));
   INIT_TRY(a, wait_for_id_maps(a));
   INIT_TRY(a, join_namespaces(a));
   join_session_keyring(a);
   if (a.plan->has(spec::NamespaceType::kMount)) {
-    INIT_TRY(a, setup_rootfs(a, hs));
+    INIT_TRY(a, setup_rootfs(a, rootfs, hs));
   } else {
     // No mount namespace: nothing may be mounted (it would be the host's
     // table); the container still gets its root directory.

@@ -25,6 +25,8 @@ struct InitArgs {
   bool no_new_keyring = false;
   std::string id;
   const seccomp::BpfProgram* seccomp = nullptr;  // compiled by the parent
+  bool wait_placed = false;    // the parent moves us into the cgroup, then sends kCgroupPlaced
+  bool late_cgroupns = false;  // unshare the cgroup namespace once placed
 };
 
 [[noreturn]] void container_init(const InitArgs& a);

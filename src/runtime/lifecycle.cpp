@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "src/cgroups/manager.hpp"
 #include "src/runtime/base/fileio.hpp"
 #include "src/runtime/container.hpp"
 #include "src/runtime/hooks.hpp"
@@ -70,6 +71,9 @@ bool wait_exit(const ContainerState& s, int ms) {
 }
 
 Result<void> kill_all(const ContainerState& s, int sig) {
+  // The cgroup knows every process, including ones outside the init's pid
+  // namespace view; cgroup.kill (5.14) cannot even race with forks.
+  if (auto cg = container_cgroup(s)) return cg->kill_all(sig);
   for (pid_t p : container_processes(s)) {
     if (p == s.pid) {
       BERTH_TRY(signal_init(s, sig));
@@ -81,6 +85,22 @@ Result<void> kill_all(const ContainerState& s, int sig) {
 }
 
 }  // namespace
+
+std::unique_ptr<cgroups::Manager> container_cgroup(const ContainerState& s) {
+  if (s.cgroup.empty()) return nullptr;
+  auto m = cgroups::open_manager(s.cgroup);
+  return m ? std::move(*m) : nullptr;
+}
+
+Status container_status(const ContainerDir& dir, const ContainerState& s) {
+  auto cg = container_cgroup(s);
+  bool frozen = false;
+  if (cg) {
+    auto f = cg->frozen();
+    frozen = f && *f;
+  }
+  return dir.status(s, frozen);
+}
 
 Result<spec::Config> stored_config(const ContainerDir& dir) {
   auto text = dir.read_config();
@@ -122,7 +142,7 @@ Result<int> parse_signal(std::string_view s) {
 Result<void> start_container(Context& ctx, ContainerDir& dir) {
   auto st = dir.read_state();
   if (!st) return fail(std::move(st).error());
-  Status status = dir.status(*st, false);
+  Status status = container_status(dir, *st);
   if (status != Status::kCreated) return fail(in_state(dir.id(), status, "created"));
   // The init holds the fifo open for reading: opening it for writing does
   // not block, and fails with ENXIO if the init is gone.
@@ -173,7 +193,7 @@ Result<std::string> container_state_json(Context& ctx, const std::string& id) {
     c.id = id;
     return oci_state_json(c, Status::kCreating);
   }
-  return oci_state_json(*st, dir->status(*st, false));
+  return oci_state_json(*st, container_status(*dir, *st));
 }
 
 Result<void> kill_container(Context& ctx, const std::string& id, int sig, bool all) {
@@ -181,7 +201,7 @@ Result<void> kill_container(Context& ctx, const std::string& id, int sig, bool a
   if (!dir) return fail(std::move(dir).error());
   auto st = dir->read_state();
   if (!st) return fail(std::move(st).error());
-  Status status = dir->status(*st, false);
+  Status status = container_status(*dir, *st);
   if (status == Status::kStopped || status == Status::kCreating)
     return fail("container " + quote(id) + " is not running");
   return all ? kill_all(*st, sig) : signal_init(*st, sig);
@@ -190,12 +210,19 @@ Result<void> kill_container(Context& ctx, const std::string& id, int sig, bool a
 Result<void> destroy_container(Context& ctx, ContainerDir& dir) {
   auto cfg = stored_config(dir);
   auto st = dir.read_state();
+  // runtime.md "delete": the resources of create go first (processes left
+  // in the cgroup, the cgroup, the state), then the poststop hooks run.
+  if (auto cg = st ? container_cgroup(*st) : nullptr) {
+    (void)cg->kill_all(SIGKILL);
+    BERTH_TRY_CTX(cg->destroy(), "remove cgroup");
+  }
+  BERTH_TRY(dir.remove());
   if (cfg && st && cfg->hooks && !cfg->hooks->poststop.empty()) {
     // Every poststop hook runs even if one fails; the failures are logged.
     if (auto r = run_hooks_all(cfg->hooks->poststop, "poststop", hook_state_json(*st, Status::kStopped)); !r)
       ctx.log.warn(r.error().message());
   }
-  return dir.remove();
+  return {};
 }
 
 Result<void> delete_container(Context& ctx, const std::string& id, bool force) {
@@ -206,7 +233,7 @@ Result<void> delete_container(Context& ctx, const std::string& id, bool force) {
     return fail(std::move(dir).error());
   }
   auto st = dir->read_state();
-  Status status = st ? dir->status(*st, false) : Status::kCreating;
+  Status status = st ? container_status(*dir, *st) : Status::kCreating;
   if (status != Status::kStopped && status != Status::kCreating) {
     // runtime.md: deleting a container that is not stopped MUST fail and
     // leave it alone (runc and crun delete a created container anyway).

@@ -11,6 +11,7 @@ namespace berth::runtime {
 std::string_view sync_type_name(SyncType t) {
   switch (t) {
     case SyncType::kIdMapRequest: return "id-map-request";
+    case SyncType::kCgroupPlaced: return "cgroup-placed";
     case SyncType::kIdMapDone: return "id-map-done";
     case SyncType::kRunHooks: return "run-hooks";
     case SyncType::kHooksDone: return "hooks-done";

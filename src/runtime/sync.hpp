@@ -10,6 +10,7 @@
 //   parent (berth create)                 child (container init)
 //   ---------------------                 ----------------------
 //   clone3(namespaces) ------------------> starts, blocks on expect()
+//   cgroup.procs       kCgroupPlaced -->   (only without CLONE_INTO_CGROUP)
 //                      <-- kIdMapRequest   (only with a new user namespace)
 //   write uid_map, gid_map
 //                          kIdMapDone -->
@@ -41,6 +42,7 @@ namespace berth::runtime {
 
 enum class SyncType : uint32_t {
   kIdMapRequest = 1,
+  kCgroupPlaced,
   kIdMapDone,
   kRunHooks,
   kHooksDone,

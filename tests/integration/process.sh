@@ -130,6 +130,24 @@ t_console_input() {
   wait "$rpid" || { echo "recvtty failed:"; cat "$T/io/$id.recvtty"; return 1; }
   grep -qx 'got:hello' < <(tr -d '\r' < "$T/io/$id.tty") || { echo "console:"; cat "$T/io/$id.tty"; return 1; }
 }
+needs_cgroups[t_device_cgroup_rules]=1
+t_device_cgroup_rules() {
+  # /dev/kmsg (c 1:11) is created in both containers; only the one whose
+  # linux.resources.devices allows it may open it.  Default devices stay usable.
+  local rule out
+  for rule in deny allow; do
+    new_container "dev$rule" || return 1
+    set_cfg "$b" '.linux.devices = [{path: "/dev/kmsg", type: "c", major: 1, minor: 11, fileMode: 438}]' || return 1
+    if [ $rule = allow ]; then
+      set_cfg "$b" '.linux.resources.devices = [{allow: true, type: "c", major: 1, minor: 11, access: "rw"}]' || return 1
+    fi
+    set_args "$b" /bin/sh -c 'echo berth-device-test > /dev/kmsg && echo kmsg-ok; echo x > /dev/null && echo null-ok' || return 1
+    out=$(runtime run --bundle "$b" "$id" 2>&1)
+    has "$rule: default device" "$out" null-ok || return 1
+    if [ $rule = allow ]; then has "allowed device" "$out" kmsg-ok || return 1
+    else hasnt "denied device" "$out" kmsg-ok && has "denied device" "$out" "Operation not permitted" || return 1; fi
+  done
+}
 t_run_terminal_relayed_without_console_socket() {
   # run (foreground) relays a terminal container's pty to its own stdio.
   new_container ttyrun || return 1

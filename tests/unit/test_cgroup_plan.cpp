@@ -418,3 +418,28 @@ TEST_CASE("plans: the controller of every write", "[cgroup-plan]") {
   REQUIRE(p1);
   for (const auto& w : *p1) CHECK(w.file.starts_with(w.controller + "."));
 }
+
+TEST_CASE("device rules: deny all, the config's rules, then the defaults", "[cgroup-plan]") {
+  berth::spec::Resources r;
+  berth::spec::DeviceCgroupRule mine;
+  mine.allow = true;
+  mine.type = 'c';
+  mine.major = 1;
+  mine.minor = 11;
+  mine.access = "rw";
+  r.devices.push_back(mine);
+  auto full = berth::cgroups::with_default_devices(r);
+  REQUIRE(full.devices.size() == 2 + berth::cgroups::default_device_rules().size());
+  CHECK_FALSE(full.devices[0].allow);
+  CHECK(full.devices[0].type == 'a');
+  CHECK(full.devices[1].minor == 11);
+  auto plan = berth::cgroups::plan_v1(full);
+  REQUIRE(plan);
+  std::vector<std::string> allows;
+  for (const auto& w : *plan)
+    if (w.file == "devices.allow") allows.push_back(w.value);
+  REQUIRE(allows.size() == 12);
+  CHECK(allows[0] == "c 1:11 rw");
+  CHECK(allows[1] == "c *:* m");
+  CHECK(allows.back() == "c 136:* rwm");
+}

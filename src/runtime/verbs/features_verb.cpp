@@ -37,6 +37,10 @@ spec::Features current_features() {
   // process.apparmorProfile is applied (process_attrs.cpp); SELinux needs
   // mountLabel too, which is not applied yet.
   f.apparmor = true;
+  // cgroupfs managers for v1/hybrid and unified hosts (src/cgroups); no
+  // systemd driver yet.
+  f.cgroup_v1 = true;
+  f.cgroup_v2 = true;
   f.annotations["io.github.seccomp.libseccomp.version"] = seccomp::library_version();
   f.annotations["org.berth.version"] = BERTH_VERSION;
   f.annotations["org.berth.commit"] = BERTH_COMMIT;
