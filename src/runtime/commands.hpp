@@ -16,5 +16,8 @@ Result<int> cmd_kill(Context& ctx, const ParsedArgs& args);
 Result<int> cmd_delete(Context& ctx, const ParsedArgs& args);
 Result<int> cmd_list(Context& ctx, const ParsedArgs& args);
 Result<int> cmd_exec(Context& ctx, const ParsedArgs& args);
+Result<int> cmd_pause(Context& ctx, const ParsedArgs& args);
+Result<int> cmd_resume(Context& ctx, const ParsedArgs& args);
+Result<int> cmd_ps(Context& ctx, const ParsedArgs& args);
 
 }  // namespace berth::runtime

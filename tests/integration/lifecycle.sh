@@ -70,6 +70,19 @@ t_notify_socket_ready_forwarded() {
   wait_status "$id" stopped && runtime delete "$id" && no_state "$id"
 }
 
+needs_cgroups[t_pause_resume_ps]=1
+t_pause_resume_ps() {
+  start_container pause /payload sleep 60 || return 1
+  local pid; pid=$(runtime state "$id" | jq -r .pid)
+  eq "ps json" "$(runtime ps --format json "$id" | jq -c .)" "[$pid]" || return 1
+  has "ps table" "$(runtime ps "$id")" " $pid " || return 1
+  runtime pause "$id" && eq "status after pause" "$(status "$id")" paused || return 1
+  # frozen: the kernel reports the task stopped in the freezer ("D" or "T"-like)
+  grep -qE '^State:\s+[DT]' "/proc/$pid/status" || { grep State "/proc/$pid/status"; return 1; }
+  runtime resume "$id" && eq "status after resume" "$(status "$id")" running || return 1
+  runtime delete --force "$id" && no_state "$id" && no_cgroups "$id"
+}
+
 # ---- create, start, state ---------------------------------------------------
 
 t_create_start_state() {
