@@ -70,6 +70,20 @@ t_notify_socket_ready_forwarded() {
   wait_status "$id" stopped && runtime delete "$id" && no_state "$id"
 }
 
+needs_cgroups[t_update_limits_seen_inside]=1
+t_update_limits_seen_inside() {
+  # update from flags (runc/containerd style) and from a --resources file
+  # (Podman), read back from the container's cgroup: the pids hierarchy
+  # (v1) or the unified one, whichever holds pids.max.
+  start_container update /payload sleep 60 || return 1
+  local d f=""
+  for d in $(_it_cgroups "$id"); do [ -f "$d/pids.max" ] && f=$d/pids.max; done
+  [ -n "$f" ] || { echo "no pids.max for $id in: $(_it_cgroups "$id")"; return 1; }
+  runtime update --pids-limit 20 "$id" && eq "pids.max" "$(cat "$f")" 20 || return 1
+  echo '{"pids": {"limit": 33}}' > "$T/io/$id.res"
+  runtime update --resources "$T/io/$id.res" "$id" && eq "pids.max" "$(cat "$f")" 33 || return 1
+  runtime delete --force "$id" && no_cgroups "$id"
+}
 needs_cgroups[t_pause_resume_ps]=1
 t_pause_resume_ps() {
   start_container pause /payload sleep 60 || return 1

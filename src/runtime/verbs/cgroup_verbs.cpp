@@ -6,11 +6,14 @@
 #include <algorithm>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
+#include <type_traits>
 
 #include "spec/config.hpp"
 #include "src/runtime/base/fileio.hpp"
 #include "src/runtime/commands.hpp"
+#include "src/cgroups/plan.hpp"
 #include "src/runtime/container.hpp"
 
 namespace berth::runtime {
@@ -106,7 +109,90 @@ Result<std::string> ps_table(const std::vector<pid_t>& pids, const std::vector<s
   return result;
 }
 
+// "64m" -> 67108864; "-1" stays -1 (no limit).
+Result<int64_t> parse_bytes(const std::string& flag, const std::string& v) {
+  char* end = nullptr;
+  long long n = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || end == v.c_str()) return fail("--" + flag + ": invalid value " + quote(v));
+  int64_t mult = 1;
+  std::string suffix = end;
+  if (suffix == "k" || suffix == "K" || suffix == "kb" || suffix == "KB") mult = 1LL << 10;
+  else if (suffix == "m" || suffix == "M" || suffix == "mb" || suffix == "MB") mult = 1LL << 20;
+  else if (suffix == "g" || suffix == "G" || suffix == "gb" || suffix == "GB") mult = 1LL << 30;
+  else if (!suffix.empty()) return fail("--" + flag + ": invalid value " + quote(v));
+  if (n < 0) return n == -1 ? Result<int64_t>(-1) : Result<int64_t>(fail("--" + flag + ": invalid value " + quote(v)));
+  return static_cast<int64_t>(n) * mult;
+}
+
+template <class T>
+Result<void> number_flag(const ParsedArgs& a, const char* flag, std::optional<T>& out) {
+  if (!a.has(flag)) return {};
+  std::string v = a.value(flag);
+  char* end = nullptr;
+  long long n = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || (n < 0 && !std::is_signed_v<T>)) return fail(std::string("--") + flag + ": invalid number " + quote(v));
+  out = static_cast<T>(n);
+  return {};
+}
+
+// runc's flags, in v1 terms: the plans convert them for cgroup2.
+Result<spec::Resources> resources_from_flags(const ParsedArgs& a) {
+  spec::Resources r;
+  if (a.has("l3-cache-schema") || a.has("mem-bw-schema"))
+    return fail("--l3-cache-schema/--mem-bw-schema: Intel RDT is not supported yet");
+  spec::Memory m;
+  for (auto [flag, field] : {std::pair{"memory", &m.limit}, std::pair{"memory-reservation", &m.reservation},
+                             std::pair{"memory-swap", &m.swap}}) {
+    if (!a.has(flag)) continue;
+    auto v = parse_bytes(flag, a.value(flag));
+    if (!v) return fail(std::move(v).error());
+    *field = *v;
+  }
+  if (m.limit || m.reservation || m.swap) r.memory = m;
+  spec::Cpu c;
+  BERTH_TRY(number_flag(a, "cpu-share", c.shares));
+  BERTH_TRY(number_flag(a, "cpu-period", c.period));
+  BERTH_TRY(number_flag(a, "cpu-quota", c.quota));
+  BERTH_TRY(number_flag(a, "cpu-rt-period", c.realtime_period));
+  BERTH_TRY(number_flag(a, "cpu-rt-runtime", c.realtime_runtime));
+  c.cpus = a.value("cpuset-cpus");
+  c.mems = a.value("cpuset-mems");
+  if (c.shares || c.period || c.quota || c.realtime_period || c.realtime_runtime || !c.cpus.empty() || !c.mems.empty())
+    r.cpu = c;
+  spec::Pids p;
+  BERTH_TRY(number_flag(a, "pids-limit", p.limit));
+  if (p.limit) r.pids = p;
+  spec::BlockIo b;
+  BERTH_TRY(number_flag(a, "blkio-weight", b.weight));
+  if (b.weight) r.block_io = b;
+  return r;
+}
+
+Result<spec::Resources> update_resources(const ParsedArgs& a) {
+  if (!a.has("resources")) return resources_from_flags(a);
+  std::string file = a.value("resources");
+  auto text = file == "-" ? read_file("/dev/stdin") : read_file(file);
+  if (!text) return fail(std::move(text).error());
+  return spec::parse_resources(*text, file == "-" ? "resources (stdin)" : file);
+}
+
 }  // namespace
+
+Result<int> cmd_update(Context& ctx, const ParsedArgs& a) {
+  const std::string& id = a.positionals()[0];
+  std::string what = "update " + quote(id);
+  auto r = update_resources(a);
+  if (!r) return fail(std::move(r).error().context(what));
+  auto c = open_with_cgroup(ctx, id, LockMode::kExclusive);
+  if (!c) return fail(std::move(c).error().context("update"));
+  Status s = container_status(c->dir, c->state);
+  if (s == Status::kStopped || s == Status::kCreating)
+    return fail(what + ": container is " + std::string(status_name(s)));
+  // New device rules replace the old ones: complete them as at create.
+  if (!r->devices.empty()) *r = cgroups::with_default_devices(*r);
+  BERTH_TRY_CTX(c->cgroup->apply(*r), what);
+  return 0;
+}
 
 Result<int> cmd_pause(Context& ctx, const ParsedArgs& a) { return freeze(ctx, a, true); }
 Result<int> cmd_resume(Context& ctx, const ParsedArgs& a) { return freeze(ctx, a, false); }
