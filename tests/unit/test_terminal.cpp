@@ -95,7 +95,7 @@ TEST_CASE("open_pty without a size and with a bad path", "[terminal]") {
   CHECK(bad.error().message() == "open \"/nonexistent/ptmx\": no such file or directory");
 }
 
-TEST_CASE("send_console passes the master fd and the name", "[terminal]") {
+TEST_CASE("send_fd passes the master fd and the name", "[terminal]") {
   TempDir t;
   const std::string sock_path = t.path() + "/console.sock";
   int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -109,7 +109,7 @@ TEST_CASE("send_console passes the master fd and the name", "[terminal]") {
   auto pty = open_pty("/dev/ptmx", std::nullopt);
   REQUIRE(pty);
   // connect completes against the backlog, so one thread is enough.
-  auto sent = send_console(sock_path, pty->master.get(), pty->slave_path);
+  auto sent = send_fd(sock_path, pty->master.get(), pty->slave_path);
   REQUIRE(sent);
   int conn = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
   REQUIRE(conn >= 0);
@@ -139,11 +139,11 @@ TEST_CASE("send_console passes the master fd and the name", "[terminal]") {
   ::close(listener);
 }
 
-TEST_CASE("send_console to a missing socket names it", "[terminal]") {
+TEST_CASE("send_fd to a missing socket names it", "[terminal]") {
   TempDir t;
   auto pty = open_pty("/dev/ptmx", std::nullopt);
   REQUIRE(pty);
-  auto r = send_console(t.path() + "/none.sock", pty->master.get(), pty->slave_path);
+  auto r = send_fd(t.path() + "/none.sock", pty->master.get(), pty->slave_path);
   REQUIRE_FALSE(r);
   CHECK(r.error().message() ==
         "connect to console socket \"" + t.path() + "/none.sock\": no such file or directory");
