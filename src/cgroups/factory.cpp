@@ -155,4 +155,14 @@ Result<std::unique_ptr<Manager>> open_manager(std::string_view persisted) {
   return make_fs1_manager(std::move(dirs), std::move(unified));
 }
 
+Result<std::string> sub_cgroup_dir(const std::string& dir, std::string_view sub) {
+  if (sub.empty()) return dir;
+  std::string clean = clean_cgroups_path(sub);
+  // Cleaning keeps ".." from climbing; a leading "/" or a result of "."
+  // would mean the container's own cgroup or outside it: refuse both.
+  if (sub.front() == '/' || clean.empty() || clean == "." || clean.front() == '/')
+    return fail("invalid sub-cgroup " + quote(sub) + ": must be a relative path inside the container's cgroup");
+  return dir + "/" + clean;
+}
+
 }  // namespace berth::cgroups

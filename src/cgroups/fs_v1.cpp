@@ -71,11 +71,25 @@ class Fs1Manager final : public Manager {
     return {};
   }
 
-  Result<UniqueFd> open_v2_dir() const override { return UniqueFd(); }
+  Result<UniqueFd> open_v2_dir(std::string_view) const override { return UniqueFd(); }
 
-  Result<void> add_process(pid_t pid) override {
-    for (const auto& d : v1_) BERTH_TRY(fs::write_in(d.dir(), "cgroup.procs", std::to_string(pid)));
-    if (unified_mgr_) BERTH_TRY(unified_mgr_->add_process(pid));
+  Result<void> add_process(pid_t pid, const SubCgroups& sub) override {
+    for (const auto& d : v1_) {
+      // A controller-specific entry wins over the "" default.
+      std::string_view path;
+      if (auto all = sub.find(""); all != sub.end()) path = all->second;
+      for (const auto& c : d.controllers)
+        if (auto it = sub.find(c); it != sub.end()) path = it->second;
+      auto dir = sub_cgroup_dir(d.dir(), path);
+      if (!dir) return fail(std::move(dir).error());
+      BERTH_TRY(fs::write_in(*dir, "cgroup.procs", std::to_string(pid)));
+    }
+    if (unified_mgr_) {
+      SubCgroups u;
+      if (auto it = sub.find("unified"); it != sub.end()) u[""] = it->second;
+      else if (auto all = sub.find(""); all != sub.end()) u[""] = all->second;
+      BERTH_TRY(unified_mgr_->add_process(pid, u));
+    }
     return {};
   }
 

@@ -30,16 +30,21 @@ class Fs2Manager final : public Manager {
     return {};
   }
 
-  Result<UniqueFd> open_v2_dir() const override {
+  Result<UniqueFd> open_v2_dir(std::string_view sub) const override {
+    auto dir = sub_cgroup_dir(d_.dir(), sub);
+    if (!dir) return fail(std::move(dir).error());
     // Not O_PATH: CLONE_INTO_CGROUP resolves the fd with fdget(), which
     // refuses O_PATH files.
-    UniqueFd fd(::open(d_.dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) return fail_errno("open cgroup " + quote(d_.dir()));
+    UniqueFd fd(::open(dir->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return fail_errno("open cgroup " + quote(*dir));
     return fd;
   }
 
-  Result<void> add_process(pid_t pid) override {
-    return fs::write_in(d_.dir(), "cgroup.procs", std::to_string(pid));
+  Result<void> add_process(pid_t pid, const SubCgroups& sub) override {
+    auto it = sub.find("");
+    auto dir = sub_cgroup_dir(d_.dir(), it == sub.end() ? std::string_view{} : it->second);
+    if (!dir) return fail(std::move(dir).error());
+    return fs::write_in(*dir, "cgroup.procs", std::to_string(pid));
   }
 
   Result<void> apply(const spec::Resources& r) override {

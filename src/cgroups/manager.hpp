@@ -51,6 +51,13 @@ struct CgroupDir {
   bool operator==(const CgroupDir&) const = default;
 };
 
+// exec --cgroup [CONTROLLER[,CONTROLLER]:]PATH, parsed: controller -> path.
+using SubCgroups = std::map<std::string, std::string>;
+
+// The sub-cgroup directory `sub` below `dir`, refusing anything that would
+// leave it ("..", absolute paths).
+Result<std::string> sub_cgroup_dir(const std::string& dir, std::string_view sub);
+
 class Manager {
  public:
   virtual ~Manager() = default;
@@ -63,9 +70,12 @@ class Manager {
   // An O_RDONLY|O_DIRECTORY fd of the cgroup2 directory, for
   // clone3(CLONE_INTO_CGROUP) (kernel 5.7).  An invalid fd (not an error)
   // from the v1/hybrid manager: move the child with add_process() there.
-  virtual Result<UniqueFd> open_v2_dir() const = 0;
+  // `sub`: a sub-cgroup of the container's (exec --cgroup), which must exist.
+  virtual Result<UniqueFd> open_v2_dir(std::string_view sub = {}) const = 0;
   // Writes pid to cgroup.procs of every hierarchy.
-  virtual Result<void> add_process(pid_t pid) = 0;
+  // `sub` (exec --cgroup): controller -> sub-cgroup of the container's;
+  // the key "" applies to every hierarchy without its own entry.
+  virtual Result<void> add_process(pid_t pid, const SubCgroups& sub = {}) = 0;
   // Translates (plan_v1/plan_v2) and writes resources; used by create and
   // update.  Errors name the spec field, or the file, value and directory.
   virtual Result<void> apply(const spec::Resources& r) = 0;

@@ -180,8 +180,12 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
   // CLONE_INTO_CGROUP on cgroup2, else moved before it runs anything.
   auto cg = container_cgroup(*st);
   UniqueFd cgroup_fd;
+  if (!req.sub_cgroups.empty() && !cg) return fail("--cgroup: the container has no cgroup");
   if (cg) {
-    auto fd = cg->open_v2_dir();
+    std::string v2_sub;
+    if (auto it = req.sub_cgroups.find(""); it != req.sub_cgroups.end()) v2_sub = it->second;
+    if (auto it = req.sub_cgroups.find("unified"); it != req.sub_cgroups.end()) v2_sub = it->second;
+    auto fd = cg->open_v2_dir(v2_sub);
     if (!fd) return fail(std::move(fd).error());
     cgroup_fd = std::move(*fd);
   }
@@ -212,7 +216,7 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
   };
   if (child.wait_placed) {
-    auto placed = cg->add_process(static_cast<pid_t>(pid));
+    auto placed = cg->add_process(static_cast<pid_t>(pid), req.sub_cgroups);
     if (placed) placed = pair->first.send(SyncType::kCgroupPlaced);
     if (!placed) {
       reap();

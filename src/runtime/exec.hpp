@@ -1,6 +1,7 @@
 // `exec`: run a new process inside an existing container.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "spec/process.hpp"
@@ -17,6 +18,8 @@ struct ExecRequest {
   bool detach = false;
   bool ignore_paused = false;
   int preserve_fds = 0;
+  // --cgroup: controller ("" for all) -> sub-cgroup of the container's.
+  std::map<std::string, std::string> sub_cgroups;
 };
 
 // Runs the process; returns its exit status (128+signal when killed), or 0

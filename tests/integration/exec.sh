@@ -22,6 +22,23 @@ t_exec_tty_relayed_without_console_socket() {
   out=$(timeout 20 script -qec "$OCI_RUNTIME --root $ROOT exec -t $id /payload tty" /dev/null </dev/null) || rc=$?
   eq "exec -t exit status" "$rc" 0 && has "exec -t output" "$(tr -d '\r' <<<"$out")" "0 tty /dev/pts/"
 }
+needs_cgroups[t_exec_sub_cgroup]=1
+t_exec_sub_cgroup() {
+  # exec --cgroup pids:SUB puts the process into an existing sub-cgroup of
+  # the container's, for that controller only (runc's syntax).
+  running subcg || return 1
+  local d base=""
+  for d in $(_it_cgroups "$id"); do [ -f "$d/pids.max" ] && [ -f "$d/tasks" ] && base=$d; done
+  [ -n "$base" ] || { echo "no v1 pids cgroup for $id (pure cgroup2 host?)"; return 1; }
+  mkdir "$base/sub" || return 1
+  local out; out=$(ex --cgroup pids:sub "$id" /payload cat /proc/self/cgroup)
+  has "pids cgroup of the exec'd process" "$out" ":pids:" || return 1
+  grep -E '^[0-9]+:pids:' <<<"$out" | grep -q '/sub$' || { echo "not in sub: $out"; return 1; }
+  local rc=0; ex --cgroup pids:missing "$id" /payload true || rc=$?
+  # berth exits 1, runc 255: any failure will do
+  [ "$rc" -ne 0 ] || { echo "exec into a missing sub-cgroup succeeded"; return 1; }
+  runtime delete --force "$id" && [ ! -d "$base" ]
+}
 t_exec_output_and_exit_code() {
   running exitcode || return 1
   eq "exec echo" "$(ex "$id" /payload echo hi there)" "hi there" || return 1

@@ -386,3 +386,13 @@ TEST_CASE("real v1 pids cgroup: create / join / limit / kill / destroy", "[cgrou
   REQUIRE(m->destroy());
   CHECK_FALSE(exists(dir));
 }
+
+TEST_CASE("exec --cgroup sub-cgroups stay inside the container's cgroup", "[cgroup-manager]") {
+  using berth::cgroups::sub_cgroup_dir;
+  CHECK(*sub_cgroup_dir("/cg/c1", "") == "/cg/c1");
+  CHECK(*sub_cgroup_dir("/cg/c1", "a/b") == "/cg/c1/a/b");
+  CHECK(*sub_cgroup_dir("/cg/c1", "../../x") == "/cg/c1/x");  // ".." cannot climb out
+  CHECK(sub_cgroup_dir("/cg/c1", "/abs").error().message() ==
+        "invalid sub-cgroup \"/abs\": must be a relative path inside the container's cgroup");
+  CHECK_FALSE(sub_cgroup_dir("/cg/c1", "a/.."));
+}

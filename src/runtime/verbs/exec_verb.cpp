@@ -1,5 +1,6 @@
 // `exec`: builds the process from --process FILE, or from the container's
 // own process with the command line and the flags applied (runc's rules).
+#include <algorithm>
 #include <cstdlib>
 
 #include "spec/config.hpp"
@@ -98,7 +99,23 @@ Result<int> cmd_exec(Context& ctx, const ParsedArgs& a) {
   ExecRequest req;
   req.id = a.positionals()[0];
   std::string ctx_text = "exec " + quote(req.id);
-  if (a.has("cgroup")) return fail(ctx_text + ": --cgroup: sub-cgroups are not supported yet");
+  // --cgroup PATH | CONTROLLER[,CONTROLLER]:PATH, as runc takes it.
+  for (const auto& v : a.values("cgroup")) {
+    auto colon = v.find(':');
+    std::string path = colon == std::string::npos ? v : v.substr(colon + 1);
+    if (path.empty()) return fail(ctx_text + ": --cgroup: empty path in " + quote(v));
+    if (colon == std::string::npos) {
+      req.sub_cgroups[""] = path;
+      continue;
+    }
+    std::string ctrls = v.substr(0, colon);
+    for (size_t i = 0; i <= ctrls.size();) {
+      size_t j = std::min(ctrls.find(',', i), ctrls.size());
+      if (j == i) return fail(ctx_text + ": --cgroup: empty controller in " + quote(v));
+      req.sub_cgroups[ctrls.substr(i, j - i)] = path;
+      i = j + 1;
+    }
+  }
   auto p = build_process(ctx, a, req.id);
   if (!p) return fail(std::move(p).error().context(ctx_text));
   if (p->args.empty()) return fail(ctx_text + ": process.args: must not be empty");
