@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -256,7 +257,15 @@ std::string hook_state_json(const ContainerState& s, Status status) { return oci
 
 Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   BERTH_TRY(check_container_id(opt.id));
-  BERTH_TRY(check_preserved_fds(opt.preserve_fds));
+  // Socket activation of berth itself (sd_listen_fds(3)): the sockets are
+  // fds 3.., before the --preserve-fds ones, and go to the container.
+  int listen_fds = 0;
+  if (const char* n = std::getenv("LISTEN_FDS"); n != nullptr) {
+    const char* p = std::getenv("LISTEN_PID");
+    if (p != nullptr && std::atoi(p) == ::getpid()) listen_fds = std::max(0, std::atoi(n));
+  }
+  int pass_fds = listen_fds + opt.preserve_fds;
+  BERTH_TRY(check_preserved_fds(pass_fds));
   auto bundle = real_dir(opt.bundle.empty() ? "." : opt.bundle, "bundle");
   if (!bundle) return fail(std::move(bundle).error());
   std::string cfg_path = *bundle + "/config.json";
@@ -328,7 +337,8 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   args.rootfs = {*rootfs, *bundle, opt.no_pivot, plan.new_user, {}};
   args.sync = &pair->second;
   args.exec_fifo = fifo.get();
-  args.preserve_fds = opt.preserve_fds;
+  args.preserve_fds = pass_fds;
+  args.listen_fds = listen_fds;
   args.no_new_keyring = opt.no_new_keyring;
   args.id = opt.id;
   args.seccomp = filter ? &*filter : nullptr;

@@ -174,12 +174,22 @@ Result<void> apply_process(const InitArgs& a, bool setgroups_allowed) {
 }
 
 // systemd socket activation: LISTEN_PID must name the process that execs.
+// When berth itself was socket-activated (a.listen_fds > 0) it passes the
+// sockets on as fds 3.. with LISTEN_FDS, as runc does; when the config's own
+// env carries LISTEN_FDS for preserved fds, only LISTEN_PID is fixed.
 std::vector<std::string> final_env(const InitArgs& a) {
   std::vector<std::string> env = a.cfg->process->env;
-  bool listen = false;
-  for (const auto& e : env) listen = listen || e.rfind("LISTEN_FDS=", 0) == 0;
-  if (listen && a.preserve_fds > 0) {
-    std::erase_if(env, [](const std::string& e) { return e.rfind("LISTEN_PID=", 0) == 0; });
+  auto drop = [&env](const char* prefix) {
+    std::erase_if(env, [prefix](const std::string& e) { return e.rfind(prefix, 0) == 0; });
+  };
+  bool listen = a.listen_fds > 0;
+  if (listen) {
+    drop("LISTEN_FDS=");
+    env.push_back("LISTEN_FDS=" + std::to_string(a.listen_fds));
+  }
+  for (const auto& e : env) listen = listen || (e.rfind("LISTEN_FDS=", 0) == 0 && a.preserve_fds > 0);
+  if (listen) {
+    drop("LISTEN_PID=");
     env.push_back("LISTEN_PID=" + std::to_string(::getpid()));
   }
   return env;

@@ -21,7 +21,8 @@ struct InitArgs {
   ns::RootfsOptions rootfs;
   const SyncSocket* sync = nullptr;
   int exec_fifo = -1;      // opened O_RDWR by the parent: read blocks until `start`
-  int preserve_fds = 0;    // fds 3 .. 3+N-1 pass to the container
+  int preserve_fds = 0;    // fds 3 .. 3+N-1 pass to the container (listen fds included)
+  int listen_fds = 0;      // the first of them are berth's own socket activation
   bool no_new_keyring = false;
   std::string id;
   const seccomp::BpfProgram* seccomp = nullptr;  // compiled by the parent

@@ -20,6 +20,38 @@ t_preserve_fds() {
   eq "fds with --preserve-fds 2" "$out" "3 $T/io/f3
 4 $T/io/f4"
 }
+t_listen_fds_runtime_activated() {
+  # The runtime itself socket-activated (LISTEN_FDS=1, LISTEN_PID=its pid):
+  # fd 3 goes into the container with LISTEN_FDS=1 and LISTEN_PID=1 (runc).
+  echo three > "$T/io/la3"
+  new_container listenrt || return 1
+  set_args "$b" /bin/sh -c '/payload env | grep ^LISTEN_; /payload fds'
+  # exec keeps the pid, so LISTEN_PID=$$ names the runtime process.
+  local out; out=$(LISTEN_FDS=1 sh -c 'export LISTEN_PID=$$; exec "$@"' sh "$OCI_RUNTIME" --root "$ROOT" \
+                   run --bundle "$b" "$id" 3<"$T/io/la3" </dev/null 2>"$T/io/$id.err") || { cat "$T/io/$id.err"; return 1; }
+  has env "$out" "LISTEN_FDS=1" && has env "$out" "LISTEN_PID=1" && has fds "$out" "3 $T/io/la3"
+}
+spec_only[t_listen_fds_socket_activation]="keeps a stale LISTEN_PID from the config's env"
+t_listen_fds_socket_activation() {
+  # LISTEN_FDS in the config's env for --preserve-fds: LISTEN_PID must name
+  # the process that receives the fds, the container's pid 1.
+  echo three > "$T/io/lf3"
+  new_container listen || return 1
+  set_cfg "$b" '.process.env = ["PATH=/bin", "LISTEN_FDS=1", "LISTEN_PID=4242"]' && set_args "$b" /payload env || return 1
+  local out; out=$(runtime run --preserve-fds 1 --bundle "$b" "$id" 3<"$T/io/lf3" </dev/null 2>"$T/io/$id.err") ||
+    { cat "$T/io/$id.err"; return 1; }
+  has env "$out" "LISTEN_FDS=1" && has env "$out" "LISTEN_PID=1" && hasnt env "$out" "LISTEN_PID=4242"
+}
+t_no_pivot_and_keep() {
+  # --no-pivot (MS_MOVE + chroot, for initramfs hosts) runs the same
+  # container; --keep leaves it stopped for a later delete.
+  new_container nopivot || return 1
+  set_args "$b" /bin/sh -c 'cat /proc/self/mountinfo | wc -l >/dev/null && /payload echo inside'
+  local out; out=$(runtime run --no-pivot --keep --bundle "$b" "$id" </dev/null 2>"$T/io/$id.err") ||
+    { cat "$T/io/$id.err"; return 1; }
+  eq "output" "$out" inside && eq "status after run --keep" "$(status "$id")" stopped &&
+    runtime delete "$id" && no_state "$id"
+}
 t_pid_one() {
   eq "pid" "$(run_payload pid . pid)" 1 && eq "ppid" "$(run_payload ppid . ppid)" 0
 }
