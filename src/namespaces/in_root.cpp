@@ -52,10 +52,11 @@ std::string clean_path(std::string_view path) {
 std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
 Result<UniqueFd> open_in_root(int rootfd, std::string_view path, int flags) {
-  std::string rel = clean_path(path).substr(1);
-  if (rel.empty()) rel = ".";
-  long fd = openat2_raw(rootfd, rel.c_str(), flags);
-  if (fd < 0) return fail_errno("open " + quote(clean_path(path)) + " in the container root");
+  std::string clean = clean_path(path);
+  // openat2 takes the path relative to the root fd: drop the leading "/".
+  const char* rel = clean.size() > 1 ? clean.c_str() + 1 : ".";
+  long fd = openat2_raw(rootfd, rel, flags);
+  if (fd < 0) return fail_errno("open " + quote(clean) + " in the container root");
   return UniqueFd(static_cast<int>(fd));
 }
 
@@ -67,7 +68,8 @@ Result<UniqueFd> make_in_root(int rootfd, std::string_view path, NodeKind kind, 
   for (size_t i = 0; i < parts.size(); ++i) {
     bool last = i + 1 == parts.size();
     std::string parent = prefix.empty() ? "." : prefix;
-    prefix += (prefix.empty() ? "" : "/") + std::string(parts[i]);
+    if (!prefix.empty()) prefix.push_back('/');
+    prefix.append(parts[i]);
     long fd = openat2_raw(rootfd, prefix.c_str(), O_PATH);
     if (fd >= 0) {
       cur.reset(static_cast<int>(fd));
