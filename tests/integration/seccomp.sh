@@ -45,6 +45,43 @@ t_argument_condition() {
   local out; out=$(runtime run --bundle "$b" "$id" 2>&1)
   has "mode 0755 denied" "$out" EPERM && has "mode 0777 allowed" "$out" made-b
 }
+t_trap_and_log() {
+  # TRAP raises SIGSYS (uncaught: the process dies of it); LOG lets the call
+  # through (and logs it to the audit log, not checked here).
+  new_container sctrap || return 1
+  seccomp_cfg "$b" '{"defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_TRAP"}]}' &&
+    set_args "$b" /payload mkdir /tmp/x || return 1
+  local rc=0; runtime run --bundle "$b" "$id" >/dev/null 2>&1 || rc=$?
+  eq "trapped by SIGSYS" "$rc" 159 || return 1
+  new_container sclog || return 1
+  seccomp_cfg "$b" '{"defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_LOG"}]}' &&
+    set_args "$b" /payload mkdir /tmp/x || return 1
+  eq "logged mkdir" "$(runtime run --bundle "$b" "$id" 2>&1)" ok
+}
+t_notify_listener() {
+  # SCMP_ACT_NOTIFY: the listener fd and the containerProcessState reach
+  # listenerPath; the listener answers "continue" and the container goes on.
+  new_container scnotify || return 1
+  local sock=$T/io/$id.seccomp
+  seccomp_cfg "$b" "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$sock\",
+    \"listenerMetadata\": \"meta-$id\",
+    \"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}" &&
+    set_args "$b" /bin/sh -c '/payload mkdir /tmp/n && [ -d /tmp/n ] && echo continued' || return 1
+  timeout 20 "$PAYLOAD" seccomp-listen "$sock" 1 > "$T/io/$id.listener" 2>&1 &
+  local lpid=$! i
+  for ((i = 0; i < 100; i++)); do [ -S "$sock" ] && break; sleep 0.02; done
+  local out; out=$(runtime run --bundle "$b" "$id" 2>&1)
+  wait "$lpid" || { echo "listener: $(cat "$T/io/$id.listener")"; return 1; }
+  local state; state=$(head -1 "$T/io/$id.listener")
+  has "container output" "$out" continued &&
+    eq "fds" "$(jq -c .fds <<<"$state")" '["seccompFd"]' &&
+    eq "metadata" "$(jq -r .metadata <<<"$state")" "meta-$id" &&
+    eq "state.id" "$(jq -r .state.id <<<"$state")" "$id" &&
+    eq "pid" "$(jq -r .pid <<<"$state")" "$(jq -r .state.pid <<<"$state")" &&
+    has "listener" "$(cat "$T/io/$id.listener")" "notified "
+}
 t_exec_gets_the_filter() {
   new_container scexec || return 1
   seccomp_cfg "$b" "$deny_mkdir" && set_args "$b" /payload sleep 60 &&

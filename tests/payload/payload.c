@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/seccomp.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -368,6 +370,49 @@ static int cmd_notify_listen(const char *path, const char *secs) {
   return 0;
 }
 
+/* The host side of a seccomp notify test: listen on SOCKET, receive the
+ * listener fd and the containerProcessState JSON (printed on the first
+ * line), then answer up to COUNT notifications with "continue" (the syscall
+ * proceeds) and print "notified NR" for each. */
+static int cmd_seccomp_listen(const char *path, const char *count) {
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof a.sun_path) return usage("seccomp-listen: socket path too long");
+  strcpy(a.sun_path, path);
+  int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof a) < 0 || listen(ls, 1) < 0)
+    return fail("seccomp-listen: listen", path);
+  int c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+  if (c < 0) return fail("seccomp-listen: accept", path);
+  char buf[16384];
+  struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf - 1};
+  union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } ctl;
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof ctl.b};
+  ssize_t n = recvmsg(c, &m, MSG_CMSG_CLOEXEC);
+  struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+  if (n <= 0 || !h || h->cmsg_type != SCM_RIGHTS) return fail("seccomp-listen: recvmsg", path);
+  int fd;
+  memcpy(&fd, CMSG_DATA(h), sizeof fd);
+  buf[n] = 0;
+  printf("%s\n", buf);
+  fflush(stdout);
+  struct seccomp_notif_sizes sz;
+  if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0) return fail("seccomp-listen: sizes", NULL);
+  struct seccomp_notif *req = calloc(1, sz.seccomp_notif > sizeof *req ? sz.seccomp_notif : sizeof *req);
+  struct seccomp_notif_resp *resp =
+      calloc(1, sz.seccomp_notif_resp > sizeof *resp ? sz.seccomp_notif_resp : sizeof *resp);
+  for (int i = 0, max = atoi(count); i < max; i++) {
+    memset(req, 0, sz.seccomp_notif);
+    if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) return fail("seccomp-listen: NOTIF_RECV", NULL);
+    printf("notified %d\n", req->data.nr);
+    fflush(stdout);
+    memset(resp, 0, sz.seccomp_notif_resp);
+    resp->id = req->id;
+    resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0) return fail("seccomp-listen: NOTIF_SEND", NULL);
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return usage("usage: payload COMMAND [ARG...]");
   const char *c = argv[1];
@@ -396,6 +441,7 @@ int main(int argc, char **argv) {
   else if (n == 1 && !strcmp(c, "stat")) rc = cmd_stat(a[0]);
   else if (n == 2 && !strcmp(c, "write")) rc = cmd_write(a[0], a[1]);
   else if (n == 1 && !strcmp(c, "notify")) rc = cmd_notify(a[0]);
+  else if (n == 2 && !strcmp(c, "seccomp-listen")) rc = cmd_seccomp_listen(a[0], a[1]);
   else if (n == 2 && !strcmp(c, "notify-listen")) rc = cmd_notify_listen(a[0], a[1]);
   else {
     fprintf(stderr, "%s: unknown command or wrong arguments: %s\n", prog, c);
