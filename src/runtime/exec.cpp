@@ -24,6 +24,7 @@
 #include "src/runtime/exec.hpp"
 #include "src/runtime/foreground.hpp"
 #include "src/runtime/process_attrs.hpp"
+#include "src/runtime/sched_attrs.hpp"
 #include "src/runtime/sync.hpp"
 #include "src/runtime/terminal.hpp"
 #include "src/seccomp/compile.hpp"
@@ -91,6 +92,9 @@ Result<void> exec_setup(const ExecChild& c) {
     return fail_errno("setsid");
   }
   if (::chdir(p.cwd.c_str()) != 0) return fail_errno("chdir to cwd " + quote(p.cwd));
+  if (p.exec_cpu_affinity) BERTH_TRY(apply_cpu_affinity(p.exec_cpu_affinity->initial, "initial"));
+  BERTH_TRY(apply_scheduler(p.scheduler));
+  BERTH_TRY(apply_io_priority(p.io_priority));
   BERTH_TRY(apply_rlimits(p.rlimits));
   BERTH_TRY(apply_apparmor(p.apparmor_profile));
   BERTH_TRY(apply_selinux_label(p.selinux_label));
@@ -129,6 +133,8 @@ Result<void> exec_setup(const ExecChild& c) {
   for (auto& s : env) envp.push_back(s.data());
   argv.push_back(nullptr);
   envp.push_back(nullptr);
+  if (c.proc->exec_cpu_affinity && !c.proc->exec_cpu_affinity->final.empty())
+    if (auto r = apply_cpu_affinity(c.proc->exec_cpu_affinity->final, "final"); !r) fail_child(r.error());
   // The process outlives `berth exec` (detached, or berth killed): only the
   // setup dies with it.
   ::prctl(PR_SET_PDEATHSIG, 0);

@@ -17,6 +17,7 @@
 #include "src/runtime/container.hpp"
 #include "src/runtime/hooks.hpp"
 #include "src/runtime/process_attrs.hpp"
+#include "src/runtime/sched_attrs.hpp"
 #include "src/runtime/terminal.hpp"
 #include "src/seccomp/load.hpp"
 
@@ -158,6 +159,13 @@ Result<void> load_seccomp(const InitArgs& a) {
 
 Result<void> apply_process(const InitArgs& a, bool setgroups_allowed) {
   const spec::Process& p = *a.cfg->process;
+  // Scheduling attributes while the init still has CAP_SYS_NICE.
+  BERTH_TRY(apply_scheduler(p.scheduler));
+  BERTH_TRY(apply_io_priority(p.io_priority));
+  if (a.cfg->linux) {
+    BERTH_TRY(apply_personality(a.cfg->linux->personality));
+    BERTH_TRY(apply_memory_policy(a.cfg->linux->memory_policy));
+  }
   BERTH_TRY(apply_oom_score_adj(p.oom_score_adj));
   BERTH_TRY(apply_rlimits(p.rlimits));
   BERTH_TRY(apply_apparmor(p.apparmor_profile));
@@ -226,6 +234,14 @@ std::vector<char*> c_strings(std::vector<std::string>& v) {
       ::_exit(1);
     }
   }
+  // execCPUAffinity.final: after the cgroup placement, right before the program.
+  if (const auto& aff = cfg.process->exec_cpu_affinity; aff && !aff->final.empty()) {
+    if (auto r = apply_cpu_affinity(aff->final, "final"); !r) {
+      std::string msg = "berth: " + r.error().message() + "\n";
+      (void)!::write(2, msg.data(), msg.size());
+      ::_exit(1);
+    }
+  }
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -251,6 +267,8 @@ void container_init(const InitArgs& a) {
   ::prctl(PR_SET_DUMPABLE, 0);
   const spec::Config& cfg = *a.cfg;
   HookStates hs;
+  // execCPUAffinity.initial: as early as possible in the init's life.
+  if (const auto& aff = cfg.process->exec_cpu_affinity; aff) INIT_TRY(a, apply_cpu_affinity(aff->initial, "initial"));
   if (a.wait_placed) INIT_TRY(a, a.sync->expect(SyncType::kCgroupPlaced));
   // What "cgroup" mounts show: read where we now are, before a cgroup
   // namespace hides the host path.

@@ -52,6 +52,31 @@ t_no_pivot_and_keep() {
   eq "output" "$out" inside && eq "status after run --keep" "$(status "$id")" stopped &&
     runtime delete "$id" && no_state "$id"
 }
+spec_only[t_scheduler_ioprio_affinity]="1.1.5 ignores process.scheduler, ioPriority and execCPUAffinity (runtime-spec 1.2)"
+t_scheduler_ioprio_affinity() {
+  # process.scheduler, ioPriority and execCPUAffinity, read back by the
+  # process from the kernel (sched_getscheduler, getpriority, ioprio_get,
+  # Cpus_allowed_list).
+  local cpu; cpu=$(( $(nproc) - 1 ))
+  new_container sched || return 1
+  set_cfg "$b" '.process.scheduler = {policy: "SCHED_BATCH", nice: 5}
+    | .process.ioPriority = {class: "IOPRIO_CLASS_BE", priority: 6}
+    | .process.execCPUAffinity = {initial: "0", final: $c}' --arg c "$cpu" &&
+    set_args "$b" /bin/sh -c '/payload sched; grep Cpus_allowed_list /proc/self/status' || return 1
+  local out; out=$(runtime run --bundle "$b" "$id" 2>&1)
+  has "scheduler" "$out" "policy 3 nice 5 priority 0 ioprio 2 6" &&
+    grep -qE "^Cpus_allowed_list:\s+$cpu\$" <<<"$out" || { echo "$out"; return 1; }
+}
+spec_only[t_personality_and_memory_policy]="1.1.5 ignores linux.personality and linux.memoryPolicy"
+t_personality_and_memory_policy() {
+  # linux.personality LINUX32 and linux.memoryPolicy MPOL_BIND on node 0,
+  # seen in /proc/self/personality and /proc/self/numa_maps.
+  new_container persona || return 1
+  set_cfg "$b" '.linux.personality = {domain: "LINUX32"} | .linux.memoryPolicy = {mode: "MPOL_BIND", nodes: "0"}' &&
+    set_args "$b" /bin/sh -c 'cat /proc/self/personality; grep -c "bind:0" /proc/self/numa_maps' || return 1
+  local out; out=$(runtime run --bundle "$b" "$id" 2>&1)
+  has "personality" "$out" "00000008" && grep -qE '^[1-9][0-9]*$' <<<"$(tail -1 <<<"$out")" || { echo "$out"; return 1; }
+}
 t_pid_one() {
   eq "pid" "$(run_payload pid . pid)" 1 && eq "ppid" "$(run_payload ppid . ppid)" 0
 }

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -413,6 +414,20 @@ static int cmd_seccomp_listen(const char *path, const char *count) {
   return 0;
 }
 
+/* "policy P nice N priority R ioprio CLASS DATA": what the kernel applies. */
+static int cmd_sched(void) {
+  struct sched_param sp;
+  int policy = sched_getscheduler(0);
+  if (policy < 0 || sched_getparam(0, &sp) < 0) return fail("sched", NULL);
+  errno = 0;
+  int nice = getpriority(PRIO_PROCESS, 0);
+  long io = syscall(SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, 0);
+  if (io < 0) return fail("ioprio_get", NULL);
+  printf("policy %d nice %d priority %d ioprio %ld %ld\n", policy & ~SCHED_RESET_ON_FORK, nice,
+         sp.sched_priority, io >> 13, io & 0x1fff);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return usage("usage: payload COMMAND [ARG...]");
   const char *c = argv[1];
@@ -433,6 +448,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(c, "tty")) rc = cmd_tty();
   else if (!strcmp(c, "ppid")) rc = printf("%d\n", getppid()) < 0;
   else if (!strcmp(c, "pid")) rc = printf("%d\n", getpid()) < 0;
+  else if (!strcmp(c, "sched")) rc = cmd_sched();
   else if (n == 1 && !strcmp(c, "sleep")) rc = do_sleep(a[0]);
   else if (n == 1 && !strcmp(c, "exit")) rc = cmd_exit(a[0]);
   else if (n == 1 && !strcmp(c, "kill-self")) rc = cmd_kill_self(a[0]);
