@@ -318,7 +318,14 @@ void check_masked_readonly(const Config& c, ValidateFor, Out& out) {
 // runtime's mount namespace they would change the host's (runc: "unable to
 // restrict sys entries without a private MNT namespace").
 void check_mount_namespace(const Config& c, ValidateFor, Out& out) {
-  if (!c.linux || find_ns(c, NamespaceType::kMount)) return;
+  if (c.linux && find_ns(c, NamespaceType::kMount)) return;
+  // Without a mount namespace every mount, device node or remount would
+  // land in the host's mount table: such a container gets its root
+  // directory and nothing else.
+  if (!c.mounts.empty()) report(out, "mounts", requires_ns(NamespaceType::kMount));
+  if (c.root && c.root->readonly) report(out, "root.readonly", requires_ns(NamespaceType::kMount));
+  if (!c.linux) return;
+  if (!c.linux->devices.empty()) report(out, "linux.devices", requires_ns(NamespaceType::kMount));
   if (!c.linux->masked_paths.empty())
     report(out, "linux.maskedPaths", requires_ns(NamespaceType::kMount));
   if (!c.linux->readonly_paths.empty())

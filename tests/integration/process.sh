@@ -77,6 +77,30 @@ t_personality_and_memory_policy() {
   local out; out=$(runtime run --bundle "$b" "$id" 2>&1)
   has "personality" "$out" "00000008" && grep -qE '^[1-9][0-9]*$' <<<"$(tail -1 <<<"$out")" || { echo "$out"; return 1; }
 }
+spec_only[t_no_namespaces_at_all]="not run: a runtime that prepares the rootfs without a mount namespace would change this host's mount table"
+t_no_namespaces_at_all() {
+  # No namespace: the container shares everything with the host and gets
+  # only its root directory (no mounts are allowed without a mount
+  # namespace, validation refuses them), and the host's mount table is
+  # untouched.
+  new_container nons || return 1
+  set_cfg "$b" '.linux.namespaces = [] | .mounts = [] | del(.hostname) | del(.linux.maskedPaths)
+    | del(.linux.readonlyPaths) | .root.readonly = false' &&
+    set_args "$b" /payload echo "no namespaces" || return 1
+  local before after out
+  before=$(wc -l < /proc/self/mountinfo)
+  out=$(runtime run --bundle "$b" "$id" 2>&1) || { echo "$out"; return 1; }
+  after=$(wc -l < /proc/self/mountinfo)
+  eq "output" "$out" "no namespaces" && eq "host mount count" "$after" "$before" && no_state "$id"
+}
+t_mounts_without_mount_namespace_refused() {
+  new_container nomnt || return 1
+  set_cfg "$b" '.linux.namespaces = [{type: "pid"}] | del(.hostname) | del(.linux.maskedPaths)
+    | del(.linux.readonlyPaths) | .root.readonly = false' || return 1
+  local out rc=0; out=$(runtime create --bundle "$b" "$id" 2>&1) || rc=$?
+  eq "exit status" "$rc" 1 && has "error" "$out" "mounts: requires a mount namespace" && no_state "$id"
+}
+spec_only[t_mounts_without_mount_namespace_refused]="not run: a runtime that mounts without a mount namespace would change this host's mount table"
 t_pid_one() {
   eq "pid" "$(run_payload pid . pid)" 1 && eq "ppid" "$(run_payload ppid . ppid)" 0
 }

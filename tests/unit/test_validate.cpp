@@ -727,3 +727,25 @@ TEST_CASE("annotations: keys not empty", "[validate]") {
   c.annotations[""] = "v";
   CHECK(first(c) == "config.json: annotations: empty key");
 }
+
+TEST_CASE("validate: no mount namespace means no mounts, devices or read-only root", "[validate]") {
+  using namespace berth::spec;
+  Config c;
+  c.oci_version = "1.2.0";
+  c.process.emplace();
+  c.process->args = {"/bin/sh"};
+  c.process->cwd = "/";
+  c.root = Root{"rootfs", true};
+  c.mounts.push_back(Mount{});
+  c.mounts.back().destination = "/proc";
+  c.mounts.back().type = "proc";
+  c.linux.emplace();
+  c.linux->devices.push_back(Device{});
+  c.linux->devices.back().path = "/dev/x";
+  std::vector<std::string> paths;
+  for (const auto& v : check_config(c, ValidateFor::kCreate))
+    if (v.rule == "mount-namespace") paths.push_back(v.path);
+  CHECK(paths == std::vector<std::string>{"mounts", "root.readonly", "linux.devices"});
+  c.linux->namespaces.push_back(Namespace{NamespaceType::kMount, ""});
+  for (const auto& v : check_config(c, ValidateFor::kCreate)) CHECK(v.rule != "mount-namespace");
+}
