@@ -60,7 +60,7 @@ Result<UniqueFd> open_in_root(int rootfd, std::string_view path, int flags) {
   return UniqueFd(static_cast<int>(fd));
 }
 
-Result<UniqueFd> make_in_root(int rootfd, std::string_view path, NodeKind kind, unsigned mode) {
+Result<UniqueFd> make_in_root(int rootfd, std::string_view path, NodeKind kind, unsigned mode, int depth) {
   auto parts = components(path);
   std::string prefix;
   UniqueFd cur(::fcntl(rootfd, F_DUPFD_CLOEXEC, 0));
@@ -89,6 +89,19 @@ Result<UniqueFd> make_in_root(int rootfd, std::string_view path, NodeKind kind, 
       rc = ::mkdirat(pdir.get(), name.c_str(), mode);
     }
     if (rc != 0 && errno != EEXIST) return fail_errno("create " + quote("/" + prefix) + " in the container root");
+    if (rc != 0) {
+      // EEXIST after ENOENT: a dangling symlink.  Make its target instead,
+      // resolved inside the root like any other path (runc does the same),
+      // then continue below it.  `depth` bounds symlink chains like ELOOP.
+      if (depth >= 40) return fail("create " + quote("/" + prefix) + " in the container root: too many symlinks", ELOOP);
+      char target[4096];
+      ssize_t n = ::readlinkat(pdir.get(), name.c_str(), target, sizeof target - 1);
+      if (n < 0) return fail_errno("create " + quote("/" + prefix) + " in the container root");
+      std::string t(target, static_cast<size_t>(n));
+      std::string resolved = t.front() == '/' ? t : "/" + parent + "/" + t;
+      for (size_t k = i + 1; k < parts.size(); ++k) resolved.append("/").append(parts[k]);
+      return make_in_root(rootfd, resolved, kind, mode, depth + 1);
+    }
     fd = openat2_raw(rootfd, prefix.c_str(), O_PATH);
     if (fd < 0) return fail_errno("open " + quote("/" + prefix) + " in the container root");
     cur.reset(static_cast<int>(fd));

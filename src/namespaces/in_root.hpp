@@ -23,8 +23,10 @@ enum class NodeKind { kDirectory, kFile };
 
 // Resolves `path` inside root, creating missing components as directories
 // (the last one as `kind`), and returns an O_PATH fd to it.  Existing
-// components may be symlinks: they resolve inside the root.
-Result<UniqueFd> make_in_root(int rootfd, std::string_view path, NodeKind kind, unsigned mode = 0755);
+// components may be symlinks, dangling ones included: they resolve inside
+// the root, and a missing target is created there.
+Result<UniqueFd> make_in_root(int rootfd, std::string_view path, NodeKind kind, unsigned mode = 0755,
+                              int depth = 0);
 
 // "/proc/self/fd/N" for mount(2) and friends.
 std::string fd_path(int fd);

@@ -101,6 +101,22 @@ t_mounts_without_mount_namespace_refused() {
   eq "exit status" "$rc" 1 && has "error" "$out" "mounts: requires a mount namespace" && no_state "$id"
 }
 spec_only[t_mounts_without_mount_namespace_refused]="not run: a runtime that mounts without a mount namespace would change this host's mount table"
+t_symlink_escape_stays_in_rootfs() {
+  # CVE-2021-30465 class: mount destinations through symlinks planted in the
+  # image resolve inside the rootfs, never on the host.
+  new_container escape || return 1
+  local mark=berth-escape-$id
+  ln -s / "$b/rootfs/abs" && ln -s "../../../../../../../../tmp/$mark" "$b/rootfs/rel" || return 1
+  set_cfg "$b" '.mounts += [{destination: ("/abs/" + $m), type: "tmpfs", source: "tmpfs"},
+                            {destination: "/rel", type: "tmpfs", source: "tmpfs"}]' --arg m "$mark" &&
+    set_args "$b" /bin/sh -c 'grep -c " tmpfs " /proc/self/mountinfo >/dev/null; echo ran' || return 1
+  local out; out=$(runtime run --bundle "$b" "$id" 2>&1)
+  has "container ran" "$out" ran || return 1
+  [ ! -e "/$mark" ] && [ ! -e "/tmp/$mark" ] || { echo "a mount target escaped the rootfs"; ls -ld "/$mark" "/tmp/$mark" 2>&1; rm -rf "/$mark" "/tmp/$mark"; return 1; }
+  ! grep -qF "$mark" /proc/self/mountinfo || { echo "host mount table has $mark"; return 1; }
+  # the targets were made inside the rootfs instead
+  [ -d "$b/rootfs/$mark" ] && [ -d "$b/rootfs/tmp/$mark" ] || { echo "targets not created inside the rootfs"; return 1; }
+}
 t_pid_one() {
   eq "pid" "$(run_payload pid . pid)" 1 && eq "ppid" "$(run_payload ppid . ppid)" 0
 }
