@@ -133,6 +133,10 @@ Result<void> mount_entry(const MountContext& ctx, const spec::Mount& m) {
   if (!target) return fail(std::move(target).error());
   // MS_REMOUNT and MS_BIND never come from the options of a fresh mount.
   unsigned long flags = m.parsed.flags & ~(MS_REMOUNT | MS_BIND);
+  // sysfs shows the network devices of the mounter's network namespace: with
+  // the host's, a writable /sys/class/net would let the container reconfigure
+  // host interfaces.  config-linux.md's default file systems: read-only then.
+  if (m.type == "sysfs" && ctx.host_network) flags |= MS_RDONLY;
   std::string source = m.source.empty() ? m.type : m.source;
   BERTH_TRY(do_mount(source.c_str(), fd_path(target->get()), m.type.c_str(), flags, m.parsed.data, m,
                      "mount"));

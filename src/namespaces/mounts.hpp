@@ -31,6 +31,7 @@ struct MountContext {
   std::string bundle;       // absolute, for relative bind sources
   bool in_user_ns = false;  // remounts must keep the source's locked flags
   CgroupView cgroups;
+  bool host_network = false;  // no network namespace of its own: sysfs goes read-only
 };
 
 // Mounts one entry of config.json "mounts".  Errors name the destination:

@@ -22,6 +22,7 @@ struct RootfsOptions {
   bool no_pivot = false;
   bool in_user_ns = false;
   CgroupView cgroups;
+  bool host_network = false;  // the container shares the host's network namespace
 };
 
 Result<void> prepare_rootfs(const spec::Config& cfg, const RootfsOptions& opt);

@@ -339,7 +339,7 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   InitArgs args;
   args.cfg = &*cfg;
   args.plan = &plan;
-  args.rootfs = {*rootfs, *bundle, opt.no_pivot, plan.new_user, {}};
+  args.rootfs = {*rootfs, *bundle, opt.no_pivot, plan.new_user, {}, !plan.has(spec::NamespaceType::kNetwork)};
   args.sync = &pair->second;
   args.exec_fifo = fifo.get();
   args.preserve_fds = pass_fds;

@@ -117,6 +117,17 @@ t_symlink_escape_stays_in_rootfs() {
   # the targets were made inside the rootfs instead
   [ -d "$b/rootfs/$mark" ] && [ -d "$b/rootfs/tmp/$mark" ] || { echo "targets not created inside the rootfs"; return 1; }
 }
+spec_only[t_sysfs_read_only_without_network_namespace]="berth's own hardening, not required of other runtimes"
+t_sysfs_read_only_without_network_namespace() {
+  # With the host's network namespace, a writable sysfs would expose the
+  # host's interfaces for writing: berth mounts it read-only regardless.
+  new_container sysro || return 1
+  set_cfg "$b" '.linux.namespaces |= map(select(.type != "network"))
+    | .mounts |= map(if .type == "sysfs" then .options = ["nosuid", "noexec", "nodev"] else . end)' &&
+    set_args "$b" /bin/sh -c 'grep " /sys " /proc/self/mountinfo' || return 1
+  local out; out=$(runtime run --bundle "$b" "$id" 2>&1)
+  grep -qE ' /sys (ro|ro,[^ ]*) ' <<<"$out" || { echo "sysfs not read-only: $out"; return 1; }
+}
 t_pid_one() {
   eq "pid" "$(run_payload pid . pid)" 1 && eq "ppid" "$(run_payload ppid . ppid)" 0
 }
