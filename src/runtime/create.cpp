@@ -118,6 +118,33 @@ pid_t clone_init(unsigned long flags, int cgroup_fd, const InitArgs& args) {
   return static_cast<pid_t>(pid);
 }
 
+// Which namespace a sysctl key belongs to (validate.cpp allows only these).
+std::optional<spec::NamespaceType> sysctl_namespace(const std::string& key) {
+  if (key.rfind("net.", 0) == 0) return spec::NamespaceType::kNetwork;
+  if (key == "kernel.hostname" || key == "kernel.domainname") return spec::NamespaceType::kUts;
+  if (key.rfind("kernel.", 0) == 0 || key.rfind("fs.mqueue.", 0) == 0) return spec::NamespaceType::kIpc;
+  return std::nullopt;
+}
+
+// validate() knows a sysctl's namespace is listed; only the host can tell
+// whether a joined one is the host's own, where the write would change the
+// host (config-linux.md: the runtime MUST NOT modify the host).
+Result<void> check_sysctl_not_host(const spec::Config& cfg, const std::string& source) {
+  if (!cfg.linux) return {};
+  for (const auto& [key, value] : cfg.linux->sysctl) {
+    auto t = sysctl_namespace(key);
+    const spec::Namespace* n = t ? cfg.linux->find_namespace(*t) : nullptr;
+    if (n == nullptr || n->path.empty()) continue;
+    struct stat joined {}, host {};
+    std::string mine = "/proc/self/ns/" + std::string(ns::proc_name(*t));
+    if (::stat(n->path.c_str(), &joined) != 0 || ::stat(mine.c_str(), &host) != 0) continue;
+    if (joined.st_dev == host.st_dev && joined.st_ino == host.st_ino)
+      return fail(source + ": linux.sysctl: " + quote(key) + " would change the host: the " +
+                  std::string(spec::namespace_type_name(*t)) + " namespace " + quote(n->path) + " is the host's");
+  }
+  return {};
+}
+
 // Why the child went away, for an error better than "socket closed".
 Error child_gone(pid_t pid, Error e) {
   int status = 0;
@@ -274,6 +301,7 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   auto cfg = spec::parse_config(*text, cfg_path);
   if (!cfg) return fail(std::move(cfg).error());
   BERTH_TRY(spec::validate(*cfg, spec::ValidateFor::kCreate, cfg_path));
+  BERTH_TRY(check_sysctl_not_host(*cfg, cfg_path));
   std::string root_path = cfg->root->path[0] == '/' ? cfg->root->path : *bundle + "/" + cfg->root->path;
   auto rootfs = real_dir(root_path, cfg_path + ": root.path:");
   if (!rootfs) return fail(std::move(rootfs).error());

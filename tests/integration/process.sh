@@ -128,6 +128,17 @@ t_sysfs_read_only_without_network_namespace() {
   local out; out=$(runtime run --bundle "$b" "$id" 2>&1)
   grep -qE ' /sys (ro|ro,[^ ]*) ' <<<"$out" || { echo "sysfs not read-only: $out"; return 1; }
 }
+spec_only[t_sysctl_in_host_namespace_refused]="not run: a runtime that writes it would change this host's sysctl"
+t_sysctl_in_host_namespace_refused() {
+  # Joining the host's own network namespace by path and asking for a net.*
+  # sysctl would change the host: refused before anything exists.
+  new_container sysctlhost || return 1
+  # this test shell's own network namespace: the host's, as the runtime's
+  set_cfg "$b" '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)
+    | .linux.sysctl = {"net.ipv4.ip_forward": "1"}' --arg p "/proc/$$/ns/net" || return 1
+  local out rc=0; out=$(runtime create --bundle "$b" "$id" 2>&1) || rc=$?
+  eq "exit status" "$rc" 1 && has "error" "$out" 'linux.sysctl: "net.ipv4.ip_forward" would change the host' && no_state "$id"
+}
 t_pid_one() {
   eq "pid" "$(run_payload pid . pid)" 1 && eq "ppid" "$(run_payload ppid . ppid)" 0
 }
