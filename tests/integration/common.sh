@@ -365,6 +365,10 @@ _it_exit() {
     local l; l=$(_it_leftovers)
     if [ -n "$l" ]; then echo "FAIL - leftovers"; sed 's/^/    /' <<<"$l"; _it_reap; rc=1; fi
   fi
+  # The runtimes remove each container's cgroup but not the shared parent
+  # "berth-test" they made beneath ours: remove it when empty (rmdir cannot
+  # remove a cgroup that another run is still using).
+  local d; for d in $(_it_cgroup_parents); do rmdir "$d/berth-test" 2>/dev/null; done
   rm -rf --one-file-system "$T"
   exit $rc
 }
