@@ -3,8 +3,13 @@
 #pragma once
 
 #include "src/runtime/cli.hpp"
+#include "src/runtime/container.hpp"
 
 namespace berth::runtime {
+
+// Shared flag parsing of the verbs (lifecycle_verbs.cpp).
+Result<int> parse_preserve_fds(const ParsedArgs& a);
+Result<CreateOptions> create_options(const ParsedArgs& a);
 
 Result<int> cmd_spec(Context& ctx, const ParsedArgs& args);
 Result<int> cmd_features(Context& ctx, const ParsedArgs& args);

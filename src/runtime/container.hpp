@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,8 @@
 #include "src/namespaces/mounts.hpp"
 #include "src/runtime/cli.hpp"
 #include "src/runtime/state.hpp"
+#include "src/runtime/sync.hpp"
+#include "src/seccomp/program.hpp"
 
 namespace berth::runtime {
 
@@ -76,6 +79,14 @@ Result<int> parse_signal(std::string_view s);
 // The host cgroup directories a "cgroup" mount binds: the calling process's
 // own (the init calls it once placed in the container's cgroup).
 ns::CgroupView cgroup_view(bool new_cgroupns);
+
+// linux.seccomp compiled in the parent (nullopt when the config has none);
+// warnings (unknown syscall names) go to the log.  Errors name `source`.
+Result<std::optional<seccomp::BpfProgram>> compile_seccomp(Context& ctx, const spec::Config& cfg,
+                                                           const std::string& source);
+
+// Child side: installs the filter and hands a NOTIFY listener to the parent.
+Result<void> load_seccomp(const seccomp::BpfProgram& p, const SyncSocket& sync);
 
 // STYLE.md: berth must be single-threaded when it clones; checked, not assumed.
 Result<void> assert_single_threaded();

@@ -270,6 +270,16 @@ ns::CgroupView cgroup_view(bool new_cgroupns) {
   return v;
 }
 
+Result<std::optional<seccomp::BpfProgram>> compile_seccomp(Context& ctx, const spec::Config& cfg,
+                                                           const std::string& source) {
+  if (!cfg.linux || !cfg.linux->seccomp) return std::optional<seccomp::BpfProgram>();
+  std::vector<std::string> warnings;
+  auto p = seccomp::compile(*cfg.linux->seccomp, warnings);
+  for (const auto& w : warnings) ctx.log.warn(w);
+  if (!p) return fail(std::move(p).error().context(source));
+  return std::optional<seccomp::BpfProgram>(std::move(*p));
+}
+
 std::string container_process_state(const spec::Config& cfg, pid_t pid, const std::string& state_json) {
   nlohmann::ordered_json j;
   j["ociVersion"] = cfg.oci_version;
@@ -306,14 +316,9 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   auto rootfs = real_dir(root_path, cfg_path + ": root.path:");
   if (!rootfs) return fail(std::move(rootfs).error());
   // Compiled before any side effect: a bad profile leaves nothing behind.
-  std::optional<seccomp::BpfProgram> filter;
-  if (cfg->linux && cfg->linux->seccomp) {
-    std::vector<std::string> warnings;
-    auto p = seccomp::compile(*cfg->linux->seccomp, warnings);
-    for (const auto& w : warnings) ctx.log.warn(w);
-    if (!p) return fail(std::move(p).error().context(cfg_path));
-    filter = std::move(*p);
-  }
+  auto compiled = compile_seccomp(ctx, *cfg, cfg_path);
+  if (!compiled) return fail(std::move(compiled).error());
+  std::optional<seccomp::BpfProgram> filter = std::move(*compiled);
   if (cfg->process->terminal && opt.console_socket.empty() && !opt.keep_console)
     return fail(cfg_path + ": process.terminal is true but no --console-socket was given");
 

@@ -27,8 +27,6 @@
 #include "src/runtime/sched_attrs.hpp"
 #include "src/runtime/sync.hpp"
 #include "src/runtime/terminal.hpp"
-#include "src/seccomp/compile.hpp"
-#include "src/seccomp/load.hpp"
 
 namespace berth::runtime {
 
@@ -68,13 +66,6 @@ struct ExecChild {
   const SyncSocket* sync;
 };
 
-Result<void> load_filter(const ExecChild& c) {
-  auto listener = seccomp::load(*c.filter);
-  if (!listener) return fail(std::move(listener).error().context("load seccomp filter"));
-  if (*listener) BERTH_TRY(c.sync->send(SyncType::kSeccompListener, {}, 0, {listener->get()}));
-  return {};
-}
-
 Result<void> exec_setup(const ExecChild& c) {
   if (c.wait_placed) BERTH_TRY(c.sync->expect(SyncType::kCgroupPlaced));
   if (c.ns_flags != 0 && ::setns(c.pidfd, c.ns_flags) != 0) return fail_errno("join the container's namespaces");
@@ -99,7 +90,7 @@ Result<void> exec_setup(const ExecChild& c) {
   BERTH_TRY(apply_apparmor(p.apparmor_profile));
   BERTH_TRY(apply_selinux_label(p.selinux_label));
   // The container's filter, at the same points as in the init (init.cpp).
-  if (c.filter != nullptr && !p.no_new_privileges) BERTH_TRY(load_filter(c));
+  if (c.filter != nullptr && !p.no_new_privileges) BERTH_TRY(load_seccomp(*c.filter, *c.sync));
   BERTH_TRY(apply_bounding_set(p.capabilities));
   bool setgroups_allowed = true;
   if (auto sg = read_file("/proc/self/setgroups"); sg) setgroups_allowed = sg->rfind("allow", 0) == 0;
@@ -108,7 +99,7 @@ Result<void> exec_setup(const ExecChild& c) {
   BERTH_TRY(apply_no_new_privs(p.no_new_privileges));
   // runc leaves the umask alone on exec unless the process sets one.
   if (p.user.umask) apply_umask(p.user.umask);
-  if (c.filter != nullptr && p.no_new_privileges) BERTH_TRY(load_filter(c));
+  if (c.filter != nullptr && p.no_new_privileges) BERTH_TRY(load_seccomp(*c.filter, *c.sync));
   return {};
 }
 
@@ -174,13 +165,9 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
   // The container's seccomp profile applies to every process in it.
   auto cfg = stored_config(*dir);
   if (!cfg) return fail(std::move(cfg).error());
-  std::optional<seccomp::BpfProgram> filter;
-  if (cfg->linux && cfg->linux->seccomp) {
-    std::vector<std::string> warnings;
-    auto p = seccomp::compile(*cfg->linux->seccomp, warnings);
-    if (!p) return fail(std::move(p).error());
-    filter = std::move(*p);
-  }
+  auto compiled = compile_seccomp(ctx, *cfg, dir->path() + "/config.json");
+  if (!compiled) return fail(std::move(compiled).error());
+  std::optional<seccomp::BpfProgram> filter = std::move(*compiled);
   dir->unlock();  // exec may run for long: never hold the container's lock meanwhile
   // The process joins the container's cgroup: born there with
   // CLONE_INTO_CGROUP on cgroup2, else moved before it runs anything.

@@ -148,15 +148,6 @@ Result<void> setup_stdio(const InitArgs& a) {
   return {};
 }
 
-// Installs the filter; a NOTIFY listener goes to the parent, which hands it
-// to linux.seccomp.listenerPath.
-Result<void> load_seccomp(const InitArgs& a) {
-  auto listener = seccomp::load(*a.seccomp);
-  if (!listener) return fail(std::move(listener).error().context("load seccomp filter"));
-  if (*listener) BERTH_TRY(a.sync->send(SyncType::kSeccompListener, {}, 0, {listener->get()}));
-  return {};
-}
-
 Result<void> apply_process(const InitArgs& a, bool setgroups_allowed) {
   const spec::Process& p = *a.cfg->process;
   // Scheduling attributes while the init still has CAP_SYS_NICE.
@@ -173,7 +164,7 @@ Result<void> apply_process(const InitArgs& a, bool setgroups_allowed) {
   // Without no_new_privs the kernel lets only CAP_SYS_ADMIN install a
   // filter: load it while the init still has its capabilities.  The
   // profile must then allow the few syscalls of the identity change.
-  if (a.seccomp != nullptr && !p.no_new_privileges) BERTH_TRY(load_seccomp(a));
+  if (a.seccomp != nullptr && !p.no_new_privileges) BERTH_TRY(load_seccomp(*a.seccomp, *a.sync));
   BERTH_TRY(apply_bounding_set(p.capabilities));
   BERTH_TRY(apply_user(p.user, setgroups_allowed));
   BERTH_TRY(apply_capabilities(p.capabilities));
@@ -255,6 +246,14 @@ std::vector<char*> c_strings(std::vector<std::string>& v) {
 
 }  // namespace
 
+// A NOTIFY listener goes to the parent, which hands it to listenerPath.
+Result<void> load_seccomp(const seccomp::BpfProgram& p, const SyncSocket& sync) {
+  auto listener = seccomp::load(p);
+  if (!listener) return fail(std::move(listener).error().context("load seccomp filter"));
+  if (*listener) BERTH_TRY(sync.send(SyncType::kSeccompListener, {}, 0, {listener->get()}));
+  return {};
+}
+
 void container_init(const InitArgs& a) {
   // Die with the parent while setting up; cleared just before kReady.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -313,7 +312,7 @@ void container_init(const InitArgs& a) {
   for (int fd = 3; fd < 3 + a.preserve_fds; ++fd) ::fcntl(fd, F_SETFD, 0);
   // With no_new_privs the filter goes in as late as possible, so profiles
   // need not allow the runtime's own setup syscalls.
-  if (a.seccomp != nullptr && p.no_new_privileges) INIT_TRY(a, load_seccomp(a));
+  if (a.seccomp != nullptr && p.no_new_privileges) INIT_TRY(a, load_seccomp(*a.seccomp, *a.sync));
   ::prctl(PR_SET_PDEATHSIG, 0);
   INIT_TRY(a, a.sync->send(SyncType::kReady));
   wait_and_exec(a, hs, *path);

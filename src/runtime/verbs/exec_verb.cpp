@@ -126,11 +126,9 @@ Result<int> cmd_exec(Context& ctx, const ParsedArgs& a) {
   req.pidfd_socket = a.value("pidfd-socket");
   req.detach = a.flag("detach");
   req.ignore_paused = a.flag("ignore-paused");
-  std::string n = a.value("preserve-fds", "0");
-  char* end = nullptr;
-  long fds = std::strtol(n.c_str(), &end, 10);
-  if (n.empty() || *end != '\0' || fds < 0 || fds > 65536) return fail(ctx_text + ": --preserve-fds: invalid number " + quote(n));
-  req.preserve_fds = static_cast<int>(fds);
+  auto fds = parse_preserve_fds(a);
+  if (!fds) return fail(std::move(fds).error().context(ctx_text));
+  req.preserve_fds = *fds;
   auto rc = exec_process(ctx, req);
   if (!rc) return fail(std::move(rc).error().context(ctx_text));
   return rc;

@@ -10,8 +10,6 @@
 
 namespace berth::runtime {
 
-namespace {
-
 Result<int> parse_preserve_fds(const ParsedArgs& a) {
   std::string v = a.value("preserve-fds", "0");
   char* end = nullptr;
@@ -19,8 +17,6 @@ Result<int> parse_preserve_fds(const ParsedArgs& a) {
   if (v.empty() || *end != '\0' || n < 0 || n > 65536) return fail("--preserve-fds: invalid number " + quote(v));
   return static_cast<int>(n);
 }
-
-}  // namespace
 
 Result<CreateOptions> create_options(const ParsedArgs& a) {
   CreateOptions o;

@@ -9,8 +9,6 @@
 
 namespace berth::runtime {
 
-Result<CreateOptions> create_options(const ParsedArgs& a);
-
 Result<int> cmd_run(Context& ctx, const ParsedArgs& a) {
   auto o = create_options(a);
   if (!o) return fail(std::move(o).error().context("run"));
