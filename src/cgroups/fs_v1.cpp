@@ -26,7 +26,12 @@ std::string trim(std::string s) {
 // kernel refuses to attach tasks to it (ENOSPC) until both are set; copy the
 // parent's, as runc's cpuset ensureParent does (cgroup.clone_children would
 // do it too but is a property of the parent, which may not be ours).
-Result<void> inherit_cpuset(const std::string& dir) {
+//
+// The parent can itself still be empty: a concurrent create may have made a
+// shared parent ("berth-test" for "berth-test/a" and "berth-test/b") and not
+// filled it yet.  An empty cpuset holds no task and can hold none, so filling
+// it from its own parent first is what its creator is about to do anyway.
+Result<void> inherit_cpuset(const std::string& dir, int depth = 0) {
   std::string parent = dir.substr(0, dir.rfind('/'));
   for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
     auto mine = fs::read_in(dir, file);
@@ -37,6 +42,12 @@ Result<void> inherit_cpuset(const std::string& dir) {
     if (!trim(*mine).empty()) continue;
     auto theirs = fs::read_in(parent, file);
     if (!theirs) return fail(std::move(theirs).error());
+    if (trim(*theirs).empty()) {
+      if (depth > 64) return fail("cgroup " + quote(parent) + ": " + file + " is empty");
+      BERTH_TRY(inherit_cpuset(parent, depth + 1));
+      theirs = fs::read_in(parent, file);
+      if (!theirs) return fail(std::move(theirs).error());
+    }
     BERTH_TRY(fs::write_in(dir, file, trim(*theirs)));
   }
   return {};

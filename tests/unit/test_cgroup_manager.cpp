@@ -1,6 +1,7 @@
 // cgroup managers against fake cgroup trees (temp dirs with the kernel's
 // files pre-created), plus one real v1 pids cgroup beneath our own.
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -385,6 +386,53 @@ TEST_CASE("real v1 pids cgroup: create / join / limit / kill / destroy", "[cgrou
   kids.pids.clear();
   REQUIRE(m->destroy());
   CHECK_FALSE(exists(dir));
+}
+
+// A shared parent made by a concurrent create and not yet filled (empty
+// cpuset.cpus/mems) must not make the child unusable (ENOSPC on attach).
+TEST_CASE("real v1 cpuset cgroup beneath an empty shared parent", "[cgroup-manager]") {
+  auto layout = detect_layout();
+  REQUIRE(layout);
+  const V1Hierarchy* h = layout->find_v1("cpuset");
+  if (h == nullptr) {
+    WARN("skipped: this host has no v1 cpuset hierarchy");
+    return;
+  }
+  Layout only;
+  only.kind = LayoutKind::kV1;
+  only.v1 = {*h};
+  auto self = read_file("/proc/self/cgroup");
+  REQUIRE(self);
+  auto placement = parse_proc_cgroup(*self);
+  const std::string shared = "berth-unit-cs-" + std::to_string(::getpid());
+  auto made = make_manager(only, placement, shared + "/c1", "unused");
+  REQUIRE(made);
+  auto& m = *made;
+  const std::string dir = h->mount_point + m->path();
+  const std::string parent = dir.substr(0, dir.rfind('/'));
+  if (::mkdir(parent.c_str(), 0755) != 0) {
+    WARN("skipped: cannot create a cpuset cgroup here");
+    return;
+  }
+  Children kids;
+  ScopeExit cleanup([&] {
+    for (pid_t p : kids.pids) ::kill(p, SIGKILL);
+    for (pid_t p : kids.pids) ::waitpid(p, nullptr, 0);
+    kids.pids.clear();
+    (void)m->destroy();
+    ::rmdir(parent.c_str());
+  });
+  REQUIRE(get(parent, "cpuset.cpus").empty());  // what the racing create left
+  REQUIRE(m->create());
+  const std::string grand = parent.substr(0, parent.rfind('/'));
+  CHECK(get(parent, "cpuset.cpus") == get(grand, "cpuset.cpus"));
+  CHECK(get(dir, "cpuset.mems") == get(grand, "cpuset.mems"));
+  pid_t child = kids.spawn();
+  REQUIRE(child > 0);
+  REQUIRE(m->add_process(child));
+  auto pids = m->pids();
+  REQUIRE(pids);
+  CHECK(*pids == std::vector<pid_t>{child});
 }
 
 TEST_CASE("exec --cgroup sub-cgroups stay inside the container's cgroup", "[cgroup-manager]") {
