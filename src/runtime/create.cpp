@@ -30,6 +30,7 @@
 #include "src/runtime/notify.hpp"
 #include "src/runtime/sync.hpp"
 #include "src/runtime/terminal.hpp"
+#include "src/runtime/trampoline.hpp"
 #include "src/seccomp/compile.hpp"
 
 namespace berth::runtime {
@@ -369,12 +370,15 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   BERTH_TRY(enter_parent_namespaces(plan, cfg->linux ? &*cfg->linux : nullptr));
   auto pair = SyncSocket::make_pair();
   if (!pair) return fail(std::move(pair).error());
+  auto trampoline = open_exec_trampoline(*cfg->process, 3 + pass_fds);
+  if (!trampoline) return fail(std::move(trampoline).error());
   InitArgs args;
   args.cfg = &*cfg;
   args.plan = &plan;
   args.rootfs = {*rootfs, *bundle, opt.no_pivot, plan.new_user, {}, !plan.has(spec::NamespaceType::kNetwork)};
   args.sync = &pair->second;
   args.exec_fifo = fifo.get();
+  args.trampoline = trampoline->get();
   args.preserve_fds = pass_fds;
   args.listen_fds = listen_fds;
   args.no_new_keyring = opt.no_new_keyring;
@@ -397,6 +401,7 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   });
   pair->second.close();
   fifo.reset();
+  trampoline->reset();
   if (cg && !cgroup_fd) {
     BERTH_TRY(cg->add_process(pid));
     BERTH_TRY(pair->first.send(SyncType::kCgroupPlaced));

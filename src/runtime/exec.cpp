@@ -27,6 +27,7 @@
 #include "src/runtime/sched_attrs.hpp"
 #include "src/runtime/sync.hpp"
 #include "src/runtime/terminal.hpp"
+#include "src/runtime/trampoline.hpp"
 
 namespace berth::runtime {
 
@@ -64,6 +65,7 @@ struct ExecChild {
   int ns_flags;
   int preserve_fds;
   const SyncSocket* sync;
+  int trampoline;  // sealed exec trampoline memfd, or -1 (trampoline.hpp)
 };
 
 Result<void> exec_setup(const ExecChild& c) {
@@ -118,25 +120,14 @@ Result<void> exec_setup(const ExecChild& c) {
   if (!path) fail_child(path.error());
   if (auto r = close_fds_from(3 + c.preserve_fds); !r) fail_child(r.error());
   for (int fd = 3; fd < 3 + c.preserve_fds; ++fd) ::fcntl(fd, F_SETFD, 0);
-  std::vector<std::string> args = c.proc->args, env = c.proc->env;
-  std::vector<char*> argv, envp;
-  for (auto& s : args) argv.push_back(s.data());
-  for (auto& s : env) envp.push_back(s.data());
-  argv.push_back(nullptr);
-  envp.push_back(nullptr);
+  FinalExec final_exec(*path, c.proc->args, c.proc->env, c.trampoline);
   if (c.proc->exec_cpu_affinity && !c.proc->exec_cpu_affinity->final.empty())
     if (auto r = apply_cpu_affinity(c.proc->exec_cpu_affinity->final, "final"); !r) fail_child(r.error());
   // The process outlives `berth exec` (detached, or berth killed): only the
   // setup dies with it.
   ::prctl(PR_SET_PDEATHSIG, 0);
   if (auto r = c.sync->send(SyncType::kReady); !r) ::_exit(1);
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  ::execve(path->c_str(), argv.data(), envp.data());
-  std::string msg = "berth: exec " + quote(*path) + ": " + std::strerror(errno) + "\n";
-  (void)!::write(2, msg.data(), msg.size());
-  ::_exit(errno == ENOENT ? 127 : 126);
+  final_exec.exec();
 }
 
 }  // namespace
@@ -182,8 +173,10 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
     if (!fd) return fail(std::move(fd).error());
     cgroup_fd = std::move(*fd);
   }
+  auto trampoline = open_exec_trampoline(req.process, 3 + req.preserve_fds);
+  if (!trampoline) return fail(std::move(trampoline).error());
   ExecChild child{cg && !cgroup_fd, &req.process, filter ? &*filter : nullptr, pidfd.get(), differing(st->pid, kChildNs),
-                  req.preserve_fds, &pair->second};
+                  req.preserve_fds, &pair->second, trampoline->get()};
 
   BERTH_TRY(assert_single_threaded());
   sigset_t all, old;

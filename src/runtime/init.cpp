@@ -19,6 +19,7 @@
 #include "src/runtime/process_attrs.hpp"
 #include "src/runtime/sched_attrs.hpp"
 #include "src/runtime/terminal.hpp"
+#include "src/runtime/trampoline.hpp"
 #include "src/seccomp/load.hpp"
 
 namespace berth::runtime {
@@ -26,7 +27,7 @@ namespace berth::runtime {
 namespace {
 
 void close_inherited_fds(const InitArgs& a) {
-  int keep[] = {a.sync->fd(), a.exec_fifo};
+  int keep[] = {a.sync->fd(), a.exec_fifo, a.trampoline};
   std::sort(std::begin(keep), std::end(keep));
   unsigned from = static_cast<unsigned>(3 + a.preserve_fds);
   for (int k : keep) {
@@ -194,19 +195,8 @@ std::vector<std::string> final_env(const InitArgs& a) {
   return env;
 }
 
-std::vector<char*> c_strings(std::vector<std::string>& v) {
-  std::vector<char*> out;
-  out.reserve(v.size() + 1);
-  for (auto& s : v) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
-
 [[noreturn]] void wait_and_exec(const InitArgs& a, const HookStates& hs, const std::string& path) {
-  std::vector<std::string> args = a.cfg->process->args;
-  std::vector<std::string> env = final_env(a);
-  std::vector<char*> argv = c_strings(args);
-  std::vector<char*> envp = c_strings(env);
+  FinalExec final_exec(path, a.cfg->process->args, final_env(a), a.trampoline);
   // Everything is allocated: from here on only syscalls until execve.
   char byte;
   ssize_t n;
@@ -233,15 +223,7 @@ std::vector<char*> c_strings(std::vector<std::string>& v) {
       ::_exit(1);
     }
   }
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  ::execve(path.c_str(), argv.data(), envp.data());
-  // After start nobody reads the sync socket: report on the container's stderr.
-  const char* e = std::strerror(errno);
-  std::string msg = "berth: exec " + quote(path) + ": " + e + "\n";
-  (void)!::write(2, msg.data(), msg.size());
-  ::_exit(errno == ENOENT ? 127 : 126);
+  final_exec.exec();
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ struct InitArgs {
   ns::RootfsOptions rootfs;
   const SyncSocket* sync = nullptr;
   int exec_fifo = -1;      // opened O_RDWR by the parent: read blocks until `start`
+  int trampoline = -1;     // sealed exec trampoline memfd (trampoline.hpp), or -1: direct exec
   int preserve_fds = 0;    // fds 3 .. 3+N-1 pass to the container (listen fds included)
   int listen_fds = 0;      // the first of them are berth's own socket activation
   bool no_new_keyring = false;

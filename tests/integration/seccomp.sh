@@ -25,6 +25,17 @@ t_errno_custom() {
   local out; out=$(runtime run --bundle "$b" "$id" 2>&1)
   has "mkdir under the filter" "$out" ENOSPC
 }
+t_profile_denying_execveat_still_starts() {
+  # berth execs the program through a sealed trampoline with execveat
+  # (CVE-2019-5736); a profile that denies execveat must not keep the
+  # container from starting, and the program itself still cannot use it.
+  new_container scexecat || return 1
+  seccomp_cfg "$b" '{"defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [{"names": ["execveat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}' &&
+    set_args "$b" /payload echo started || return 1
+  local out; out=$(runtime run --bundle "$b" "$id" 2>&1)
+  eq "output under a profile without execveat" "$out" started && no_state "$id"
+}
 t_kill_process() {
   new_container sckill || return 1
   seccomp_cfg "$b" '{"defaultAction": "SCMP_ACT_ALLOW",

@@ -1,0 +1,82 @@
+#include "src/runtime/trampoline.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+
+#include "src/runtime/base/fileio.hpp"
+
+namespace berth::runtime {
+
+extern const unsigned char kExecTrampoline[];
+extern const std::size_t kExecTrampoline_size;
+
+namespace {
+
+// Linux 6.3 (memfd_noexec): MFD_EXEC asks for an executable memfd even
+// where vm.memfd_noexec makes them non-executable by default; F_SEAL_EXEC
+// forbids chmod of the exec bits.  Older kernels reject both with EINVAL.
+constexpr unsigned kMfdExec = 0x0010U;
+constexpr int kSealExec = 0x0020;
+
+}  // namespace
+
+Result<UniqueFd> open_exec_trampoline(const spec::Process& p, int min_fd) {
+  if (!p.apparmor_profile.empty() || !p.selinux_label.empty()) return UniqueFd();
+  UniqueFd fd(::memfd_create("berth-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING | kMfdExec));
+  if (!fd && errno == EINVAL) fd.reset(::memfd_create("berth-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (!fd) return fail_errno("create the exec trampoline memfd");
+  std::string_view blob(reinterpret_cast<const char*>(kExecTrampoline), kExecTrampoline_size);
+  BERTH_TRY(write_all(fd.get(), blob, "the exec trampoline memfd"));
+  int seals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+  if (::fcntl(fd.get(), F_ADD_SEALS, seals | kSealExec) != 0 &&
+      (errno != EINVAL || ::fcntl(fd.get(), F_ADD_SEALS, seals) != 0))
+    return fail_errno("seal the exec trampoline memfd");
+  if (fd.get() < min_fd) {
+    UniqueFd high(::fcntl(fd.get(), F_DUPFD_CLOEXEC, min_fd));
+    if (!high) return fail_errno("move the exec trampoline memfd above fd " + std::to_string(min_fd));
+    return high;
+  }
+  return fd;
+}
+
+FinalExec::FinalExec(std::string path, std::vector<std::string> args, std::vector<std::string> env,
+                     int trampoline)
+    : path_(std::move(path)), args_(std::move(args)), env_(std::move(env)), trampoline_(trampoline) {
+  argv_.reserve(args_.size() + 2);
+  argv_.push_back(path_.data());
+  for (auto& a : args_) argv_.push_back(a.data());
+  argv_.push_back(nullptr);
+  envp_.reserve(env_.size() + 1);
+  for (auto& e : env_) envp_.push_back(e.data());
+  envp_.push_back(nullptr);
+  failure_ = "berth: exec " + quote(path_) + ": ";
+}
+
+void FinalExec::exec() {
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (trampoline_ >= 0) {
+    ::syscall(SYS_execveat, trampoline_, "", argv_.data(), envp_.data(), AT_EMPTY_PATH);
+    // Still here: the trampoline could not run at all (the program's own
+    // failures are reported by the trampoline, which never returns).  A
+    // filter that denies execveat must not stop the container from
+    // starting, so fall back to the direct exec.
+  }
+  ::execve(path_.c_str(), argv_.data() + 1, envp_.data());
+  int err = errno;
+  const char* why = std::strerror(err);
+  (void)!::write(2, failure_.data(), failure_.size());
+  (void)!::write(2, why, std::strlen(why));
+  (void)!::write(2, "\n", 1);
+  ::_exit(err == ENOENT ? 127 : 126);
+}
+
+}  // namespace berth::runtime
