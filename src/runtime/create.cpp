@@ -322,6 +322,7 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   std::optional<seccomp::BpfProgram> filter = std::move(*compiled);
   if (cfg->process->terminal && opt.console_socket.empty() && !opt.keep_console)
     return fail(cfg_path + ": process.terminal is true but no --console-socket was given");
+  if (binary_exposed(*cfg, nullptr)) BERTH_TRY(reexec_from_read_only_binary());
 
   auto dir = ContainerDir::create(ctx.global.root, opt.id);
   if (!dir) return fail(std::move(dir).error());

@@ -145,6 +145,9 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
   // Without --console-socket a foreground exec relays the pty itself.
   if (req.process.terminal && req.console_socket.empty() && req.detach)
     return fail("a detached process with a terminal needs --console-socket");
+  auto cfg = stored_config(*dir);
+  if (!cfg) return fail(std::move(cfg).error());
+  if (binary_exposed(*cfg, &req.process)) BERTH_TRY(reexec_from_read_only_binary());
   UniqueFd pidfd = open_init_pidfd(*st);
   if (!pidfd) return fail("container " + quote(req.id) + " is not running");
 
@@ -154,8 +157,6 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
   auto pair = SyncSocket::make_pair();
   if (!pair) return fail(std::move(pair).error());
   // The container's seccomp profile applies to every process in it.
-  auto cfg = stored_config(*dir);
-  if (!cfg) return fail(std::move(cfg).error());
   auto compiled = compile_seccomp(ctx, *cfg, dir->path() + "/config.json");
   if (!compiled) return fail(std::move(compiled).error());
   std::optional<seccomp::BpfProgram> filter = std::move(*compiled);

@@ -3,9 +3,12 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string_view>
@@ -44,6 +47,46 @@ Result<UniqueFd> open_exec_trampoline(const spec::Process& p, int min_fd) {
     return high;
   }
   return fd;
+}
+
+namespace {
+
+bool keeps_sys_ptrace(const spec::Process& p) {
+  constexpr int kCapSysPtrace = 19;
+  if (!p.capabilities || !p.capabilities->bounding) return false;
+  const auto& b = *p.capabilities->bounding;
+  return std::find(b.begin(), b.end(), kCapSysPtrace) != b.end();
+}
+
+}  // namespace
+
+bool binary_exposed(const spec::Config& cfg, const spec::Process* exec_process) {
+  if (cfg.linux)
+    for (const auto& n : cfg.linux->namespaces)
+      if (n.type == spec::NamespaceType::kUser) return false;  // host capabilities do not reach us
+  return (cfg.process && keeps_sys_ptrace(*cfg.process)) ||
+         (exec_process != nullptr && keeps_sys_ptrace(*exec_process));
+}
+
+Result<void> reexec_from_read_only_binary() {
+  struct statvfs sv {};
+  if (::statvfs("/proc/self/exe", &sv) != 0) return fail_errno("statvfs \"/proc/self/exe\"");
+  if ((sv.f_flag & ST_RDONLY) != 0) return {};
+  // A private clone of the mount holding just the binary, never attached to
+  // any tree: it goes away with the last process that runs from it.
+  UniqueFd tree(static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
+  if (!tree) return fail_errno("clone a mount of berth's own binary");
+  struct mount_attr attr {};
+  attr.attr_set = MOUNT_ATTR_RDONLY;
+  if (::syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) != 0)
+    return fail_errno("make the mount of berth's own binary read-only");
+  auto cmdline = read_file("/proc/self/cmdline");
+  if (!cmdline) return fail(std::move(cmdline).error());
+  std::vector<char*> argv;
+  for (size_t i = 0; i < cmdline->size(); i += std::strlen(cmdline->data() + i) + 1) argv.push_back(cmdline->data() + i);
+  argv.push_back(nullptr);
+  ::syscall(SYS_execveat, tree.get(), "", argv.data(), environ, AT_EMPTY_PATH);
+  return fail_errno("re-execute berth from a read-only mount of itself");
 }
 
 FinalExec::FinalExec(std::string path, std::vector<std::string> args, std::vector<std::string> env,

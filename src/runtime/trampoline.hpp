@@ -16,6 +16,7 @@
 
 #include "src/runtime/base/result.hpp"
 #include "src/runtime/base/unique_fd.hpp"
+#include "spec/config.hpp"
 #include "spec/process.hpp"
 
 namespace berth::runtime {
@@ -32,6 +33,23 @@ namespace berth::runtime {
 // not the program's; such processes are the LSM's to confine, as runc's
 // trampoline (runc-dmz) left them under SELinux.
 Result<UniqueFd> open_exec_trampoline(const spec::Process& p, int min_fd);
+
+// Before the trampoline, berth's children are the host binary inside the
+// container's pid namespace, non-dumpable: /proc/<pid>/exe opens only for a
+// container process with CAP_SYS_PTRACE over the host's user namespace,
+// i.e. in a container without a user namespace whose bounding set keeps
+// CAP_SYS_PTRACE (a "privileged" one).  Whether that is so for a container
+// (process: the container's, and for exec the exec'd process too).
+bool binary_exposed(const spec::Config& cfg, const spec::Process* exec_process);
+
+// For such containers berth re-executes itself, before any side effect,
+// from a read-only bind mount of its own binary that is attached nowhere
+// (open_tree + mount_setattr, Linux 5.12): a process that holds
+// /proc/<pid>/exe then holds a file it cannot open for writing (EROFS).
+// Returns without doing anything when berth already runs from a read-only
+// mount (after the re-exec, or installed on one); otherwise returns only on
+// failure.
+Result<void> reexec_from_read_only_binary();
 
 class FinalExec {
  public:

@@ -87,6 +87,19 @@ t_init_of_proc_self_exe_script() {
   wait_status "$id" stopped
 }
 
+t_privileged_created_init_binary_read_only() {
+  # With CAP_SYS_PTRACE and no user namespace, a container process may open
+  # /proc/<pid>/exe of a non-dumpable process: the created init (the
+  # runtime, waiting for start) must then not be a writable host binary.
+  new_container ptrace || return 1
+  set_cfg "$b" '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])' &&
+    set_args "$b" /payload echo started && create "$id" "$b" || return 1
+  local init; init=$(runtime state "$id" | jq -r .pid) || return 1
+  local found; found=$(host_binary_in_pidns "$init")
+  [ -z "$found" ] || { echo "the created init is the writable host binary: $found"; return 1; }
+  runtime start "$id" && wait_status "$id" stopped && eq "output" "$(out_of "$id")" started
+}
+
 spec_only[t_init_is_not_dumpable_while_created]="leaves its created init dumpable (its exe a read-only bind mount of itself)"
 t_init_is_not_dumpable_while_created() {
   # Before start the init is the runtime inside the container's pid

@@ -108,3 +108,18 @@ TEST_CASE("FinalExec without a trampoline, or with one that cannot run", "[tramp
   CHECK(WEXITSTATUS(missing.status) == 127);
   CHECK(missing.err == "berth: exec \"/nonexistent/prog\": No such file or directory\n");
 }
+
+TEST_CASE("binary_exposed: CAP_SYS_PTRACE kept and no user namespace", "[trampoline]") {
+  spec::Config cfg;
+  cfg.process.emplace();
+  CHECK_FALSE(binary_exposed(cfg, nullptr));
+  cfg.process->capabilities.emplace().bounding = std::vector<int>{0, 19};  // CAP_CHOWN, CAP_SYS_PTRACE
+  CHECK(binary_exposed(cfg, nullptr));
+  spec::Process exec_proc;
+  exec_proc.capabilities.emplace().bounding = std::vector<int>{19};
+  cfg.process->capabilities->bounding = std::vector<int>{0};
+  CHECK_FALSE(binary_exposed(cfg, nullptr));
+  CHECK(binary_exposed(cfg, &exec_proc));  // exec --cap CAP_SYS_PTRACE
+  cfg.linux.emplace().namespaces.push_back({spec::NamespaceType::kUser, ""});
+  CHECK_FALSE(binary_exposed(cfg, &exec_proc));  // its capabilities are not the host's
+}
