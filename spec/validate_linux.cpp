@@ -41,6 +41,11 @@ void check_mounts(const Config& c, ValidateFor, Out& out) {
     if (m.parsed.bind && !m.parsed.data.empty())
       report(out, base + ".options",
              "bind mounts take no filesystem options, got " + quote(m.parsed.data));
+    // crun's extensions: each means something for one kind of mount only.
+    if (m.parsed.tmpcopyup && m.type != "tmpfs")
+      report(out, base + ".options", "\"tmpcopyup\" needs type \"tmpfs\", got " + quote(m.type));
+    if (m.parsed.copy_symlink && !m.parsed.bind)
+      report(out, base + ".options", "\"copy-symlink\" needs a bind mount (\"bind\" or \"rbind\")");
   }
 }
 

@@ -8,8 +8,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cerrno>
 
+#include "src/namespaces/copyup.hpp"
 #include "src/namespaces/in_root.hpp"
 
 namespace berth::ns {
@@ -74,11 +76,35 @@ Result<void> finish_mount(const MountContext& ctx, const spec::Mount& m, bool bi
   return {};
 }
 
+// copy-symlink: the symlink itself goes into the container, pointing where
+// it pointed (resolved there, inside the container's root).
+Result<void> copy_symlink(const MountContext& ctx, const spec::Mount& m, const std::string& source) {
+  std::string target(PATH_MAX, '\0');
+  ssize_t n = ::readlink(source.c_str(), target.data(), target.size() - 1);
+  if (n < 0) return fail_errno("read symlink " + quote(source));
+  target.resize(static_cast<size_t>(n));
+  std::string dest = clean_path(m.destination);
+  size_t slash = dest.rfind('/');
+  auto parent = make_in_root(ctx.rootfd, slash == 0 ? "/" : dest.substr(0, slash), NodeKind::kDirectory);
+  if (!parent) return fail(std::move(parent).error());
+  std::string name = dest.substr(slash + 1);
+  if (::symlinkat(target.c_str(), parent->get(), name.c_str()) != 0) {
+    // An image may already have the same link: fine; anything else is not.
+    std::string have(PATH_MAX, '\0');
+    ssize_t k = ::readlinkat(parent->get(), name.c_str(), have.data(), have.size() - 1);
+    if (k < 0 || have.substr(0, static_cast<size_t>(k)) != target)
+      return fail_errno("copy symlink " + quote(source) + " to " + quote(m.destination));
+  }
+  return {};
+}
+
 Result<void> mount_bind(const MountContext& ctx, const spec::Mount& m) {
   std::string source = m.source;
   if (source.empty()) return fail("bind mount on " + quote(m.destination) + ": no source");
   if (source[0] != '/') source = ctx.bundle + "/" + source;
   struct stat st {};
+  if (m.parsed.copy_symlink && ::lstat(source.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
+    return copy_symlink(ctx, m, source);
   if (::stat(source.c_str(), &st) != 0) return fail_errno("bind mount source " + quote(source));
   auto target = make_in_root(ctx.rootfd, m.destination,
                              S_ISDIR(st.st_mode) ? NodeKind::kDirectory : NodeKind::kFile);
@@ -124,6 +150,25 @@ Result<void> mount_cgroup(const MountContext& ctx, const spec::Mount& m) {
   return {};
 }
 
+// tmpcopyup: what the image has at the destination is read through a
+// directory fd taken before the tmpfs hides it, and copied in before the
+// tmpfs becomes read-only (if it is to be).
+Result<void> mount_tmpfs_copyup(const MountContext& ctx, const spec::Mount& m, unsigned long flags) {
+  auto under = open_in_root(ctx.rootfd, m.destination, O_RDONLY | O_DIRECTORY);
+  if (!under) return fail(std::move(under).error());
+  auto target = open_in_root(ctx.rootfd, m.destination, O_PATH);
+  if (!target) return fail(std::move(target).error());
+  BERTH_TRY(do_mount("tmpfs", fd_path(target->get()), "tmpfs", flags & ~MS_RDONLY, m.parsed.data, m, "mount"));
+  auto top = open_in_root(ctx.rootfd, m.destination, O_RDONLY | O_DIRECTORY);
+  if (!top) return fail(std::move(top).error());
+  BERTH_TRY(copy_tree(under->get(), top->get(), m.destination));
+  if ((flags & MS_RDONLY) != 0 &&
+      ::mount(nullptr, fd_path(top->get()).c_str(), nullptr, MS_REMOUNT | flags,
+              m.parsed.data.empty() ? nullptr : m.parsed.data.c_str()) != 0)
+    return fail_errno("remount " + quote(m.destination) + " read-only");
+  return finish_mount(ctx, m, false, {});
+}
+
 }  // namespace
 
 Result<void> mount_entry(const MountContext& ctx, const spec::Mount& m) {
@@ -138,7 +183,18 @@ Result<void> mount_entry(const MountContext& ctx, const spec::Mount& m) {
   // host interfaces.  config-linux.md's default file systems: read-only then.
   if (m.type == "sysfs" && ctx.host_network) flags |= MS_RDONLY;
   std::string source = m.source.empty() ? m.type : m.source;
-  BERTH_TRY(do_mount(source.c_str(), fd_path(target->get()), m.type.c_str(), flags, m.parsed.data, m,
+  // linux.mountLabel labels every fresh mount, as the context= option does
+  // (runc's FormatMountLabel); create has refused it where SELinux is absent.
+  spec::Mount labelled;
+  const spec::Mount* mp = &m;
+  if (!ctx.mount_label.empty()) {
+    labelled = m;
+    std::string ctx_opt = "context=\"" + ctx.mount_label + "\"";
+    labelled.parsed.data = m.parsed.data.empty() ? ctx_opt : m.parsed.data + "," + ctx_opt;
+    mp = &labelled;
+  }
+  if (m.parsed.tmpcopyup) return mount_tmpfs_copyup(ctx, *mp, flags);
+  BERTH_TRY(do_mount(source.c_str(), fd_path(target->get()), m.type.c_str(), flags, mp->parsed.data, m,
                      "mount"));
   return finish_mount(ctx, m, false, {});
 }

@@ -32,6 +32,7 @@ struct MountContext {
   bool in_user_ns = false;  // remounts must keep the source's locked flags
   CgroupView cgroups;
   bool host_network = false;  // no network namespace of its own: sysfs goes read-only
+  std::string mount_label;    // linux.mountLabel: SELinux context of fresh (non-bind) mounts
 };
 
 // Mounts one entry of config.json "mounts".  Errors name the destination:

@@ -41,7 +41,8 @@ Result<void> prepare_rootfs(const spec::Config& cfg, const RootfsOptions& opt) {
     return fail_errno("bind mount rootfs " + quote(opt.rootfs));
   UniqueFd root(::open(opt.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root) return fail_errno("open rootfs " + quote(opt.rootfs));
-  MountContext ctx{root.get(), opt.bundle, opt.in_user_ns, opt.cgroups, opt.host_network};
+  MountContext ctx{root.get(), opt.bundle, opt.in_user_ns, opt.cgroups, opt.host_network,
+                   cfg.linux ? cfg.linux->mount_label : std::string()};
   for (size_t i = 0; i < cfg.mounts.size(); ++i)
     BERTH_TRY(mount_entry(ctx, cfg.mounts[i]));
   // runc creates a missing cwd (owned by root, 0755) rather than failing

@@ -146,6 +146,26 @@ Result<void> check_sysctl_not_host(const spec::Config& cfg, const std::string& s
   return {};
 }
 
+// What the config may say but berth cannot do on this host, refused before
+// any side effect rather than ignored: id-mapped mounts and netDevices are
+// not implemented yet; a mount label needs SELinux.
+Result<void> check_host_support(const spec::Config& cfg, const std::string& source) {
+  for (size_t i = 0; i < cfg.mounts.size(); ++i) {
+    const spec::Mount& m = cfg.mounts[i];
+    if (m.parsed.idmap || !m.uid_mappings.empty() || !m.gid_mappings.empty())
+      return fail(source + ": mounts[" + std::to_string(i) + "]: id-mapped mounts (" +
+                  quote(m.destination) + ") are not supported by berth yet");
+  }
+  if (!cfg.linux) return {};
+  if (!cfg.linux->net_devices.empty())
+    return fail(source + ": linux.netDevices: moving network devices into the container (" +
+                quote(cfg.linux->net_devices.begin()->first) + ") is not supported by berth yet");
+  if (!cfg.linux->mount_label.empty() && ::access("/sys/fs/selinux/enforce", F_OK) != 0)
+    return fail(source + ": linux.mountLabel: " + quote(cfg.linux->mount_label) +
+                " needs SELinux, which is not enabled on this host");
+  return {};
+}
+
 // Why the child went away, for an error better than "socket closed".
 Error child_gone(pid_t pid, Error e) {
   int status = 0;
@@ -313,6 +333,7 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   if (!cfg) return fail(std::move(cfg).error());
   BERTH_TRY(spec::validate(*cfg, spec::ValidateFor::kCreate, cfg_path));
   BERTH_TRY(check_sysctl_not_host(*cfg, cfg_path));
+  BERTH_TRY(check_host_support(*cfg, cfg_path));
   std::string root_path = cfg->root->path[0] == '/' ? cfg->root->path : *bundle + "/" + cfg->root->path;
   auto rootfs = real_dir(root_path, cfg_path + ": root.path:");
   if (!rootfs) return fail(std::move(rootfs).error());
