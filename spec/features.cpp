@@ -27,6 +27,7 @@ std::string features_json(const Features& f) {
   linux["selinux"] = {{"enabled", f.selinux}};
   linux["intelRdt"] = {{"enabled", f.intel_rdt}, {"schemata", f.intel_rdt}};
   linux["mountExtensions"] = {{"idmap", {{"enabled", f.idmap_mounts}}}};
+  linux["netDevices"] = {{"enabled", f.net_devices}};
 
   OJson doc;
   doc["ociVersionMin"] = f.oci_version_min;

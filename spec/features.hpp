@@ -26,7 +26,7 @@ struct Features {
   bool cgroup_v1 = false, cgroup_v2 = false, cgroup_systemd = false, cgroup_systemd_user = false,
        cgroup_rdma = false;
   SeccompFeatures seccomp;
-  bool apparmor = false, selinux = false, intel_rdt = false, idmap_mounts = false;
+  bool apparmor = false, selinux = false, intel_rdt = false, idmap_mounts = false, net_devices = false;
   std::map<std::string, std::string> annotations;
   std::vector<std::string> potentially_unsafe_annotations;
 };

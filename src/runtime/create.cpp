@@ -22,6 +22,7 @@
 #include "src/cgroups/manager.hpp"
 #include "src/cgroups/plan.hpp"
 #include "src/namespaces/kinds.hpp"
+#include "src/namespaces/netdev.hpp"
 #include "src/runtime/base/fileio.hpp"
 #include "src/runtime/base/scope_exit.hpp"
 #include "src/runtime/container.hpp"
@@ -147,8 +148,8 @@ Result<void> check_sysctl_not_host(const spec::Config& cfg, const std::string& s
 }
 
 // What the config may say but berth cannot do on this host, refused before
-// any side effect rather than ignored: id-mapped mounts and netDevices are
-// not implemented yet; a mount label needs SELinux.
+// any side effect rather than ignored: id-mapped mounts are not implemented
+// yet; a mount label needs SELinux.
 Result<void> check_host_support(const spec::Config& cfg, const std::string& source) {
   for (size_t i = 0; i < cfg.mounts.size(); ++i) {
     const spec::Mount& m = cfg.mounts[i];
@@ -157,9 +158,6 @@ Result<void> check_host_support(const spec::Config& cfg, const std::string& sour
                   quote(m.destination) + ") are not supported by berth yet");
   }
   if (!cfg.linux) return {};
-  if (!cfg.linux->net_devices.empty())
-    return fail(source + ": linux.netDevices: moving network devices into the container (" +
-                quote(cfg.linux->net_devices.begin()->first) + ") is not supported by berth yet");
   if (!cfg.linux->mount_label.empty() && ::access("/sys/fs/selinux/enforce", F_OK) != 0)
     return fail(source + ": linux.mountLabel: " + quote(cfg.linux->mount_label) +
                 " needs SELinux, which is not enabled on this host");
@@ -218,6 +216,13 @@ Result<void> handshake(const Launch& l) {
     BERTH_TRY(l.sync.send(SyncType::kIdMapDone));
   }
   BERTH_TRY(l.sync.expect(SyncType::kRunHooks));
+  // The container's network namespace exists (made at clone or joined by
+  // now): its devices are there before any hook looks.
+  if (l.cfg.linux && !l.cfg.linux->net_devices.empty()) {
+    UniqueFd netns(::open(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!netns) return fail_errno("open the container's network namespace");
+    BERTH_TRY(ns::move_net_devices(l.cfg.linux->net_devices, netns.get()));
+  }
   std::string st = hook_state_json(l.state, Status::kCreating);
   if (l.cfg.hooks) {
     BERTH_TRY(run_hooks(l.cfg.hooks->prestart, "prestart", st));

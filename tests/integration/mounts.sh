@@ -1,6 +1,6 @@
 #!/bin/bash
 # Mount extensions berth applies (crun's tmpcopyup and copy-symlink) and the
-# mount/network fields it refuses before any side effect rather than ignore.
+# mount fields it refuses before any side effect rather than ignore.
 # Root; see common.sh.
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -77,11 +77,6 @@ t_idmapped_mount_refused() {
       uidMappings: [{containerID: 0, hostID: 100000, size: 65536}],
       gidMappings: [{containerID: 0, hostID: 100000, size: 65536}]}]' \
     'mounts[6]: id-mapped mounts ("/mnt") are not supported by berth yet'
-}
-spec_only[t_net_devices_refused]="berth refuses what it does not implement yet"
-t_net_devices_refused() {
-  refused '.linux.netDevices = {"berth-nodev0": {"name": "eth1"}}' \
-    'linux.netDevices: moving network devices into the container ("berth-nodev0") is not supported by berth yet'
 }
 spec_only[t_mount_label_without_selinux_refused]="runc ignores linux.mountLabel without SELinux"
 [ -e /sys/fs/selinux/enforce ] && skip mount_label_without_selinux_refused "SELinux is enabled on this host"

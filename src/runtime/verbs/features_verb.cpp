@@ -40,6 +40,8 @@ spec::Features current_features() {
   // process.apparmorProfile is applied (process_attrs.cpp); SELinux needs
   // mountLabel too, which is not applied yet.
   f.apparmor = true;
+  // linux.netDevices: moved by rtnetlink (src/namespaces/netdev.cpp).
+  f.net_devices = true;
   // cgroupfs managers for v1/hybrid and unified hosts (src/cgroups); no
   // systemd driver yet.
   f.cgroup_v1 = true;
