@@ -165,7 +165,11 @@ Result<void> check_host_support(const spec::Config& cfg, const std::string& sour
 }
 
 // Why the child went away, for an error better than "socket closed".
+// Only the socket's own failures are replaced: an error the child reported
+// (it exits right after sending it) is the better message, and the race
+// between its exit and this check used to hide it.
 Error child_gone(pid_t pid, Error e) {
+  if (e.message().rfind("sync: ", 0) != 0) return e;
   int status = 0;
   if (::waitpid(pid, &status, WNOHANG) == pid) {
     if (WIFSIGNALED(status)) return Error("container init killed by signal " + std::to_string(WTERMSIG(status)));
