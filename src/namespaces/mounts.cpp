@@ -98,7 +98,7 @@ Result<void> copy_symlink(const MountContext& ctx, const spec::Mount& m, const s
   return {};
 }
 
-Result<void> mount_bind(const MountContext& ctx, const spec::Mount& m) {
+Result<void> mount_bind(const MountContext& ctx, const spec::Mount& m, int premade = -1) {
   std::string source = m.source;
   if (source.empty()) return fail("bind mount on " + quote(m.destination) + ": no source");
   if (source[0] != '/') source = ctx.bundle + "/" + source;
@@ -109,6 +109,11 @@ Result<void> mount_bind(const MountContext& ctx, const spec::Mount& m) {
   auto target = make_in_root(ctx.rootfd, m.destination,
                              S_ISDIR(st.st_mode) ? NodeKind::kDirectory : NodeKind::kFile);
   if (!target) return fail(std::move(target).error());
+  if (premade >= 0) {
+    if (::syscall(SYS_move_mount, premade, "", target->get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+      return fail_errno("move the id-mapped mount of " + quote(source) + " onto " + quote(m.destination));
+    return finish_mount(ctx, m, true, source);
+  }
   unsigned long flags = MS_BIND | (m.parsed.recursive_bind ? MS_REC : 0);
   BERTH_TRY(do_mount(source.c_str(), fd_path(target->get()), nullptr, flags, {}, m, "bind mount"));
   return finish_mount(ctx, m, true, source);
@@ -171,8 +176,8 @@ Result<void> mount_tmpfs_copyup(const MountContext& ctx, const spec::Mount& m, u
 
 }  // namespace
 
-Result<void> mount_entry(const MountContext& ctx, const spec::Mount& m) {
-  if (m.parsed.bind || m.type == "bind") return mount_bind(ctx, m);
+Result<void> mount_entry(const MountContext& ctx, const spec::Mount& m, int premade) {
+  if (m.parsed.bind || m.type == "bind") return mount_bind(ctx, m, premade);
   if (m.type == "cgroup") return mount_cgroup(ctx, m);
   auto target = make_in_root(ctx.rootfd, m.destination, NodeKind::kDirectory);
   if (!target) return fail(std::move(target).error());

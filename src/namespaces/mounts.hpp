@@ -37,6 +37,8 @@ struct MountContext {
 
 // Mounts one entry of config.json "mounts".  Errors name the destination:
 //   mount "proc" on "/proc": operation not permitted
-Result<void> mount_entry(const MountContext& ctx, const spec::Mount& m);
+// premade: a detached mount tree to move there instead of binding the
+// source (an id-mapped mount made by the parent), or -1.
+Result<void> mount_entry(const MountContext& ctx, const spec::Mount& m, int premade = -1);
 
 }  // namespace berth::ns

@@ -43,8 +43,10 @@ Result<void> prepare_rootfs(const spec::Config& cfg, const RootfsOptions& opt) {
   if (!root) return fail_errno("open rootfs " + quote(opt.rootfs));
   MountContext ctx{root.get(), opt.bundle, opt.in_user_ns, opt.cgroups, opt.host_network,
                    cfg.linux ? cfg.linux->mount_label : std::string()};
-  for (size_t i = 0; i < cfg.mounts.size(); ++i)
-    BERTH_TRY(mount_entry(ctx, cfg.mounts[i]));
+  for (size_t i = 0; i < cfg.mounts.size(); ++i) {
+    auto premade = opt.premade_mounts.find(i);
+    BERTH_TRY(mount_entry(ctx, cfg.mounts[i], premade == opt.premade_mounts.end() ? -1 : premade->second));
+  }
   // runc creates a missing cwd (owned by root, 0755) rather than failing
   // the chdir after pivot_root; images rely on it.
   if (cfg.process && !cfg.process->cwd.empty()) {

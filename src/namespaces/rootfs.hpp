@@ -8,6 +8,7 @@
 //   finish_rootfs    maskedPaths, readonlyPaths, root.readonly, final propagation
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "spec/config.hpp"
@@ -23,6 +24,8 @@ struct RootfsOptions {
   bool in_user_ns = false;
   CgroupView cgroups;
   bool host_network = false;  // the container shares the host's network namespace
+  // Detached mount trees made by the parent (idmap.hpp), by mounts[] index.
+  std::map<size_t, int> premade_mounts;
 };
 
 Result<void> prepare_rootfs(const spec::Config& cfg, const RootfsOptions& opt);

@@ -21,6 +21,7 @@
 #include "src/cgroups/layout.hpp"
 #include "src/cgroups/manager.hpp"
 #include "src/cgroups/plan.hpp"
+#include "src/namespaces/idmap.hpp"
 #include "src/namespaces/kinds.hpp"
 #include "src/namespaces/netdev.hpp"
 #include "src/runtime/base/fileio.hpp"
@@ -148,15 +149,8 @@ Result<void> check_sysctl_not_host(const spec::Config& cfg, const std::string& s
 }
 
 // What the config may say but berth cannot do on this host, refused before
-// any side effect rather than ignored: id-mapped mounts are not implemented
-// yet; a mount label needs SELinux.
+// any side effect rather than ignored: a mount label needs SELinux.
 Result<void> check_host_support(const spec::Config& cfg, const std::string& source) {
-  for (size_t i = 0; i < cfg.mounts.size(); ++i) {
-    const spec::Mount& m = cfg.mounts[i];
-    if (m.parsed.idmap || !m.uid_mappings.empty() || !m.gid_mappings.empty())
-      return fail(source + ": mounts[" + std::to_string(i) + "]: id-mapped mounts (" +
-                  quote(m.destination) + ") are not supported by berth yet");
-  }
   if (!cfg.linux) return {};
   if (!cfg.linux->mount_label.empty() && ::access("/sys/fs/selinux/enforce", F_OK) != 0)
     return fail(source + ": linux.mountLabel: " + quote(cfg.linux->mount_label) +
@@ -202,6 +196,55 @@ struct Launch {
   const seccomp::BpfProgram* filter;
 };
 
+// Id-mapped mounts (idmap.hpp): made here, where berth holds CAP_SYS_ADMIN
+// over the sources' file systems, after the container's id maps exist, and
+// sent to the init (at most kSyncMaxFds per frame; the payload lists their
+// mounts[] indices) to be moved into place.
+Result<void> send_idmapped_mounts(const Launch& l) {
+  const auto& mounts = l.cfg.mounts;
+  UniqueFd container_userns;
+  std::vector<UniqueFd> batch;
+  std::string indices;
+  auto flush = [&]() -> Result<void> {
+    if (batch.empty()) return {};
+    std::vector<int> fds;
+    for (const auto& t : batch) fds.push_back(t.get());
+    BERTH_TRY(l.sync.send(SyncType::kMountFds, indices, 0, fds));
+    batch.clear();
+    indices.clear();
+    return {};
+  };
+  for (size_t i = 0; i < mounts.size(); ++i) {
+    const spec::Mount& m = mounts[i];
+    if (!ns::is_idmapped(m)) continue;
+    const std::string where = l.state.bundle + "/config.json: mounts[" + std::to_string(i) + "]";
+    UniqueFd own;
+    int userns = -1;
+    if (!m.uid_mappings.empty()) {
+      auto u = ns::user_namespace_with(m.uid_mappings, m.gid_mappings);
+      if (!u) return fail(std::move(u).error().context(where));
+      own = std::move(*u);
+      userns = own.get();
+    } else {
+      // "idmap" alone: the container's own mappings (validate() made sure
+      // it has a user namespace).
+      if (!container_userns) {
+        const spec::Namespace* n = l.cfg.linux ? l.cfg.linux->find_namespace(spec::NamespaceType::kUser) : nullptr;
+        std::string path = n != nullptr && !n->path.empty() ? n->path : "/proc/" + std::to_string(l.state.pid) + "/ns/user";
+        container_userns.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!container_userns) return fail_errno(where + ": open the container's user namespace " + quote(path));
+      }
+      userns = container_userns.get();
+    }
+    auto tree = ns::idmapped_tree(m, l.state.bundle, userns);
+    if (!tree) return fail(std::move(tree).error().context(where));
+    batch.push_back(std::move(*tree));
+    indices += (indices.empty() ? "" : ",") + std::to_string(i);
+    if (batch.size() == kSyncMaxFds) BERTH_TRY(flush());
+  }
+  return flush();
+}
+
 // config-linux.md "seccomp": the listener fd goes to listenerPath with the
 // containerProcessState document, in one SCM_RIGHTS message.
 Result<void> send_listener(const Launch& l, int fd) {
@@ -219,6 +262,7 @@ Result<void> handshake(const Launch& l) {
     BERTH_TRY_CTX(write_id_maps(pid, *l.cfg.linux), "write id maps");
     BERTH_TRY(l.sync.send(SyncType::kIdMapDone));
   }
+  BERTH_TRY(send_idmapped_mounts(l));
   BERTH_TRY(l.sync.expect(SyncType::kRunHooks));
   // The container's network namespace exists (made at clone or joined by
   // now): its devices are there before any hook looks.
@@ -406,7 +450,7 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   InitArgs args;
   args.cfg = &*cfg;
   args.plan = &plan;
-  args.rootfs = {*rootfs, *bundle, opt.no_pivot, plan.new_user, {}, !plan.has(spec::NamespaceType::kNetwork)};
+  args.rootfs = {*rootfs, *bundle, opt.no_pivot, plan.new_user, {}, !plan.has(spec::NamespaceType::kNetwork), {}};
   args.sync = &pair->second;
   args.exec_fifo = fifo.get();
   args.trampoline = trampoline->get();

@@ -8,10 +8,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <iterator>
 #include <cstring>
 
+#include "src/namespaces/idmap.hpp"
 #include "src/namespaces/kinds.hpp"
 #include "src/runtime/base/fileio.hpp"
 #include "src/runtime/container.hpp"
@@ -67,6 +69,30 @@ Result<void> wait_for_id_maps(const InitArgs& a) {
   BERTH_TRY(a.sync->expect(SyncType::kIdMapDone));
   if (::setresgid(0, 0, 0) != 0) return fail_errno("setresgid to root in the user namespace");
   if (::setresuid(0, 0, 0) != 0) return fail_errno("setresuid to root in the user namespace");
+  return {};
+}
+
+// The parent's id-mapped mount trees (create.cpp send_idmapped_mounts), as
+// many as the config has id-mapped mounts.
+Result<void> receive_idmapped_mounts(const InitArgs& a, ns::RootfsOptions& rootfs, std::vector<UniqueFd>& keep) {
+  size_t want = 0;
+  for (const auto& m : a.cfg->mounts) want += ns::is_idmapped(m) ? 1 : 0;
+  while (keep.size() < want) {
+    auto f = a.sync->expect(SyncType::kMountFds);
+    if (!f) return fail(std::move(f).error());
+    size_t k = 0;
+    for (size_t pos = 0; pos <= f->payload.size() && k < f->fds.size(); ++k) {
+      size_t comma = f->payload.find(',', pos);
+      if (comma == std::string::npos) comma = f->payload.size();
+      size_t index = 0;
+      auto [end, ec] = std::from_chars(f->payload.data() + pos, f->payload.data() + comma, index);
+      if (ec != std::errc() || end != f->payload.data() + comma) break;
+      rootfs.premade_mounts[index] = f->fds[k].get();
+      pos = comma + 1;
+    }
+    if (k != f->fds.size() || f->fds.empty()) return fail("sync: mount-fds frame does not match its indices");
+    for (auto& fd : f->fds) keep.push_back(std::move(fd));
+  }
   return {};
 }
 
@@ -257,6 +283,8 @@ void container_init(const InitArgs& a) {
   rootfs.cgroups = cgroup_view(a.plan->is_new(spec::NamespaceType::kCgroup));
   if (a.late_cgroupns && ::unshare(CLONE_NEWCGROUP) != 0) die(a, Error::from_errno("unshare cgroup namespace"));
   INIT_TRY(a, wait_for_id_maps(a));
+  std::vector<UniqueFd> premade;  // id-mapped mount trees, alive until mounted
+  INIT_TRY(a, receive_idmapped_mounts(a, rootfs, premade));
   INIT_TRY(a, join_namespaces(a));
   join_session_keyring(a);
   if (a.plan->has(spec::NamespaceType::kMount)) {

@@ -18,6 +18,7 @@ std::string_view sync_type_name(SyncType t) {
     case SyncType::kConsole: return "console";
     case SyncType::kReady: return "ready";
     case SyncType::kSeccompListener: return "seccomp-listener";
+    case SyncType::kMountFds: return "mount-fds";
     case SyncType::kLog: return "log";
     case SyncType::kError: return "error";
   }

@@ -14,12 +14,14 @@
 //                      <-- kIdMapRequest   (only with a new user namespace)
 //   write uid_map, gid_map
 //                          kIdMapDone -->
+//   id-mapped mount trees  kMountFds + fds --> (only with id-mapped mounts;
+//                                          payload: their mounts[] indices)
 //                                          mounts, devices (pre-pivot)
 //                      <-- kRunHooks       (createRuntime point)
 //   prestart + createRuntime hooks
 //                          kHooksDone -->  (hook states: creating\0created)
 //                                          createContainer hooks, pivot_root,
-//                                          masks, hostname, sysctl, rlimits,
+//                                          sysctl, masks, hostname, rlimits,
 //                                          user, caps, seccomp, exec lookup
 //                      <-- kConsole + fd   (only when process.terminal)
 //                      <-- kSeccompListener + fd (only with SCMP_ACT_NOTIFY)
@@ -49,6 +51,7 @@ enum class SyncType : uint32_t {
   kConsole,
   kReady,
   kSeccompListener,
+  kMountFds,
   kLog,
   kError,
 };

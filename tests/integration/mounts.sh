@@ -55,29 +55,56 @@ t_copy_symlink() {
 0"
 }
 
-t_tmpcopyup_needs_tmpfs() {
-  new_container copyupbad || return 1
-  set_cfg "$b" '.mounts += [{destination: "/data", type: "bind", source: "/tmp", options: ["rbind", "tmpcopyup"]}]' || return 1
-  local out rc=0; out=$(runtime create --bundle "$b" "$id" 2>&1) || rc=$?
-  [ "$rc" != 0 ] || { echo "create succeeded"; return 1; }
-  if is_berth; then has "error" "$out" '.options: "tmpcopyup" needs type "tmpfs", got "bind"' || return 1; fi
-  no_state "$id"
-}
-
 # refused CONFIG-EDIT MESSAGE: create fails with MESSAGE and leaves nothing.
+# The container's stdio is a file: a runtime that wrongly creates it must
+# not hold the check's pipe open.
 refused() {
   new_container refused || return 1
   set_cfg "$b" "$1" || return 1
-  local out rc=0; out=$(runtime create --bundle "$b" "$id" 2>&1) || rc=$?
-  eq "exit status" "$rc" 1 && has "error" "$out" "$2" && no_state "$id"
+  local rc=0; runtime create --bundle "$b" "$id" </dev/null >"$T/io/$id.out" 2>"$T/io/$id.err" || rc=$?
+  eq "exit status" "$rc" 1 && has "error" "$(cat "$T/io/$id.err")" "$2" && no_state "$id"
 }
-spec_only[t_idmapped_mount_refused]="berth refuses what it does not implement yet"
-t_idmapped_mount_refused() {
-  refused '.mounts += [{destination: "/mnt", type: "bind", source: "/tmp", options: ["rbind"],
-      uidMappings: [{containerID: 0, hostID: 100000, size: 65536}],
-      gidMappings: [{containerID: 0, hostID: 100000, size: 65536}]}]' \
-    'mounts[6]: id-mapped mounts ("/mnt") are not supported by berth yet'
+spec_only[t_tmpcopyup_needs_tmpfs]="runc 1.1 does not know tmpcopyup"
+t_tmpcopyup_needs_tmpfs() {
+  refused '.mounts += [{destination: "/data", type: "bind", source: "/tmp", options: ["rbind", "tmpcopyup"]}]' \
+    '.options: "tmpcopyup" needs type "tmpfs", got "bind"'
 }
+spec_only[t_idmapped_mount_with_mappings]="runc 1.1 has no id-mapped mounts (runc 1.2)"
+t_idmapped_mount_with_mappings() {
+  # runc's semantics: what the file system has as containerID shows as
+  # hostID (here without a user namespace, so as the host would see it);
+  # the unmapped root cannot write through the mount (EOVERFLOW)
+  new_container idmap || return 1
+  local src=$T/idmap-src-$id
+  mkdir -p "$src" && echo data > "$src/f" && chown 0:0 "$src/f" && chown 7:8 "$src" || return 1
+  set_cfg "$b" '.mounts += [{destination: "/mnt", type: "bind", source: $s, options: ["rbind"],
+      uidMappings: [{containerID: 0, hostID: 1000, size: 7}],
+      gidMappings: [{containerID: 0, hostID: 2000, size: 8}]}]' --arg s "$src" &&
+    set_args "$b" /bin/sh -c 'stat -c "%u:%g" /mnt/f /mnt; (echo x > /mnt/g) 2>/dev/null || echo refused' || return 1
+  local out; out=$(runtime run --bundle "$b" "$id" 2>&1) || { echo "$out"; return 1; }
+  eq "container view" "$out" "1000:2000
+65534:65534
+refused" && eq "source untouched on the host" "$(stat -c %u:%g "$src/f")" "0:0"
+}
+spec_only[t_idmapped_mount_container_userns]="runc 1.1 has no id-mapped mounts (runc 1.2)"
+t_idmapped_mount_container_userns() {
+  # "idmap" alone: the container's own user namespace maps the mount, so
+  # host root's files are the container root's, not nobody's
+  new_container idmapns || return 1
+  local src=$T/idmapns-src-$id
+  mkdir -p "$src" "$b/rootfs/mnt" "$b/rootfs/plain" && echo data > "$src/f" || return 1
+  chmod 711 "$T" && chmod 711 "$T/bundles" || return 1
+  set_cfg "$b" '.linux.namespaces += [{type: "user"}]
+      | .linux.uidMappings = [{containerID: 0, hostID: 300000, size: 65536}]
+      | .linux.gidMappings = [{containerID: 0, hostID: 300000, size: 65536}]
+      | .mounts += [{destination: "/mnt", type: "bind", source: $s, options: ["rbind", "idmap"]},
+                    {destination: "/plain", type: "bind", source: $s, options: ["rbind"]}]' --arg s "$src" &&
+    set_args "$b" /bin/sh -c 'stat -c "%u:%g" /mnt/f /plain/f' || return 1
+  local out; out=$(runtime run --bundle "$b" "$id" 2>&1) || { echo "$out"; return 1; }
+  eq "id-mapped and plain views" "$out" "0:0
+65534:65534"
+}
+
 spec_only[t_mount_label_without_selinux_refused]="runc ignores linux.mountLabel without SELinux"
 [ -e /sys/fs/selinux/enforce ] && skip mount_label_without_selinux_refused "SELinux is enabled on this host"
 [ -e /sys/fs/selinux/enforce ] || t_mount_label_without_selinux_refused() {

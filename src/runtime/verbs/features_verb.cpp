@@ -24,10 +24,7 @@ spec::Features current_features() {
   spec::Features f;
   f.oci_version_max = BERTH_SPEC_VERSION;
   f.hooks = {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"};
-  // Every option berth parses, but idmap/ridmap: id-mapped mounts are
-  // refused at create until they are implemented (mountExtensions says so too).
-  for (std::string_view o : spec::known_mount_options())
-    if (o != "idmap" && o != "ridmap") f.mount_options.emplace_back(o);
+  f.mount_options = strings(spec::known_mount_options());
   f.namespaces = strings(spec::namespace_type_names());
   f.capabilities = strings(spec::capability_names());
   // Implementation status: each flips to true in the commit that makes it so.
@@ -42,6 +39,9 @@ spec::Features current_features() {
   f.apparmor = true;
   // linux.netDevices: moved by rtnetlink (src/namespaces/netdev.cpp).
   f.net_devices = true;
+  // Id-mapped mounts: open_tree + MOUNT_ATTR_IDMAP in the parent, moved
+  // into place by the init (src/namespaces/idmap.hpp; Linux 5.12).
+  f.idmap_mounts = true;
   // cgroupfs managers for v1/hybrid and unified hosts (src/cgroups); no
   // systemd driver yet.
   f.cgroup_v1 = true;
