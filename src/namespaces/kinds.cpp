@@ -1,6 +1,12 @@
 #include "src/namespaces/kinds.hpp"
 
+#include <fcntl.h>
+#include <linux/nsfs.h>
 #include <sched.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "src/runtime/base/unique_fd.hpp"
 
 namespace berth::ns {
 
@@ -36,6 +42,21 @@ std::string_view proc_name(spec::NamespaceType t) {
     case T::kTime: return "time";
   }
   return "";
+}
+
+Result<void> check_namespace_file(spec::NamespaceType want, const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return fail_errno("open namespace " + quote(path));
+  int type = ::ioctl(fd.get(), NS_GET_NSTYPE);
+  if (type < 0) return fail_errno(quote(path) + " is not a namespace file");
+  if (type == clone_flag(want)) return {};
+  std::string got = "unknown";
+  for (auto t : {spec::NamespaceType::kPid, spec::NamespaceType::kNetwork, spec::NamespaceType::kMount,
+                 spec::NamespaceType::kIpc, spec::NamespaceType::kUts, spec::NamespaceType::kUser,
+                 spec::NamespaceType::kCgroup, spec::NamespaceType::kTime})
+    if (clone_flag(t) == type) got = spec::namespace_type_name(t);
+  return fail(quote(path) + " is a namespace of type " + quote(got) + ", not " +
+              quote(spec::namespace_type_name(want)));
 }
 
 }  // namespace berth::ns

@@ -149,9 +149,15 @@ Result<void> check_sysctl_not_host(const spec::Config& cfg, const std::string& s
 }
 
 // What the config may say but berth cannot do on this host, refused before
-// any side effect rather than ignored: a mount label needs SELinux.
+// any side effect rather than ignored: a mount label needs SELinux; a
+// namespace path must name a namespace of its entry's type.
 Result<void> check_host_support(const spec::Config& cfg, const std::string& source) {
   if (!cfg.linux) return {};
+  const auto& nss = cfg.linux->namespaces;
+  for (size_t i = 0; i < nss.size(); ++i)
+    if (!nss[i].path.empty())
+      BERTH_TRY_CTX(ns::check_namespace_file(nss[i].type, nss[i].path),
+                    source + ": linux.namespaces[" + std::to_string(i) + "].path");
   if (!cfg.linux->mount_label.empty() && ::access("/sys/fs/selinux/enforce", F_OK) != 0)
     return fail(source + ": linux.mountLabel: " + quote(cfg.linux->mount_label) +
                 " needs SELinux, which is not enabled on this host");

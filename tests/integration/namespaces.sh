@@ -46,6 +46,18 @@ boottime 31536000 0" || return 1
   [ "$up" -ge 31536000 ] || { echo "uptime in the container: $up"; return 1; }
 }
 
+t_namespace_path_of_wrong_type_fails() {
+  new_container nswrong || return 1
+  set_cfg "$b" '.linux.namespaces |= map(if .type == "ipc" then .path = $p else . end)' --arg p "/proc/$$/ns/net" ||
+    return 1
+  local rc=0; runtime create --bundle "$b" "$id" </dev/null >"$T/io/$id.out" 2>"$T/io/$id.err" || rc=$?
+  [ "$rc" != 0 ] || { echo "create succeeded"; return 1; }
+  if is_berth; then
+    has "error" "$(cat "$T/io/$id.err")" "linux.namespaces[2].path: \"/proc/$$/ns/net\" is a namespace of type \"network\", not \"ipc\"" || return 1
+  fi
+  no_state "$id"
+}
+
 # root_propagation PROPAGATION: the optional fields of "/" in the container.
 root_propagation() {
   local out
