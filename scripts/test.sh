@@ -6,7 +6,9 @@
 # Suites: unit (Catch2), unit again under ASan+UBSan, CLI black-box tests,
 # integration tests on real containers (tests/integration, runtime-agnostic:
 # OCI_RUNTIME=/usr/bin/runc bash tests/integration/run.sh checks the tests
-# themselves), man page rendering, and a bounded libFuzzer run of the parser.
+# themselves), Podman and containerd driving runc and berth (tests/clients),
+# cgroup v2 checks in a QEMU guest (tests/vm), man page rendering, and a
+# bounded libFuzzer run of the parser.
 # FUZZ_SECONDS (default 60) bounds the fuzzer.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -73,6 +75,19 @@ echo "$out"; add_from_output cli "$out" $rc
 echo "== integration (real containers, as root)"
 out=$(OCI_RUNTIME=$top/build/berth bash "$top/tests/integration/run.sh" 2>&1); rc=$?
 echo "$out" | grep -vE '^ok - ' | tail -n 40; add_from_output integration "$out" $rc
+
+# Real callers: Podman via conmon and containerd via its runc v2 shim, the
+# same scenario with runc (which proves the test) and with berth, side by side.
+echo "== clients (Podman, containerd; runc and berth)"
+out=$(BERTH=$top/build/berth BERTH_BUILD_DIR=$top/build bash "$top/tests/clients/run.sh" 2>&1); rc=$?
+echo "$out" | grep -vE '^ok - ' | tail -n 150; add_from_output clients "$out" $rc
+
+# Pure cgroup v2 in a QEMU guest (TCG): the hosts this runs on are hybrid.
+# tests/vm/setup.sh installs QEMU and fetches a Debian kernel on first use;
+# when that is impossible the suite is one SKIP, not a failure.
+echo "== vm-cgroup2 (pure cgroup v2 guest)"
+out=$(BUILD_DIR=$top/build bash "$top/tests/vm/run.sh" 2>&1); rc=$?
+echo "$out" | grep -vE '^ok - ' | tail -n 40; add_from_output vm-cgroup2 "$out" $rc
 
 echo "== man"
 out=$(bash "$top/tests/man/render.sh" "$top/build" 2>&1); rc=$?

@@ -120,7 +120,7 @@ Result<void> exec_setup(const ExecChild& c) {
   if (!path) fail_child(path.error());
   if (auto r = close_fds_from(3 + c.preserve_fds); !r) fail_child(r.error());
   for (int fd = 3; fd < 3 + c.preserve_fds; ++fd) ::fcntl(fd, F_SETFD, 0);
-  FinalExec final_exec(*path, c.proc->args, c.proc->env, c.trampoline);
+  FinalExec final_exec(*path, c.proc->args, with_home(c.proc->env, c.proc->user.uid), c.trampoline);
   if (c.proc->exec_cpu_affinity && !c.proc->exec_cpu_affinity->final.empty())
     if (auto r = apply_cpu_affinity(c.proc->exec_cpu_affinity->final, "final"); !r) fail_child(r.error());
   // The process outlives `berth exec` (detached, or berth killed): only the

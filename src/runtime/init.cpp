@@ -154,6 +154,10 @@ Result<void> setup_rootfs(const InitArgs& a, const ns::RootfsOptions& rootfs, Ho
     BERTH_TRY(run_hooks(cfg.hooks->create_container, "createContainer", hs.creating));
   }
   BERTH_TRY(ns::enter_rootfs(rootfs));
+  // Sysctls before finish_rootfs: /proc/sys is among the readonlyPaths of
+  // every default config (runc's, Podman's, containerd's), so afterwards a
+  // write fails with EROFS.  runc writes them at the same point.
+  BERTH_TRY(write_sysctls(cfg));
   return ns::finish_rootfs(cfg, rootfs);
 }
 
@@ -202,9 +206,10 @@ Result<void> apply_process(const InitArgs& a, bool setgroups_allowed) {
 // systemd socket activation: LISTEN_PID must name the process that execs.
 // When berth itself was socket-activated (a.listen_fds > 0) it passes the
 // sockets on as fds 3.. with LISTEN_FDS, as runc does; when the config's own
-// env carries LISTEN_FDS for preserved fds, only LISTEN_PID is fixed.
+// env carries LISTEN_FDS for preserved fds, only LISTEN_PID is fixed.  HOME
+// is added when the config has none (runc does; see with_home).
 std::vector<std::string> final_env(const InitArgs& a) {
-  std::vector<std::string> env = a.cfg->process->env;
+  std::vector<std::string> env = with_home(a.cfg->process->env, a.cfg->process->user.uid);
   auto drop = [&env](const char* prefix) {
     std::erase_if(env, [prefix](const std::string& e) { return e.rfind(prefix, 0) == 0; });
   };
@@ -298,8 +303,8 @@ void container_init(const InitArgs& a) {
     hs.set(done->payload);
     if (::chroot(a.rootfs.rootfs.c_str()) != 0 || ::chdir("/") != 0)
       die(a, Error::from_errno("chroot to " + quote(a.rootfs.rootfs)));
+    INIT_TRY(a, write_sysctls(cfg));
   }
-  INIT_TRY(a, write_sysctls(cfg));
   INIT_TRY(a, set_names(cfg));
   INIT_TRY(a, setup_stdio(a));
   // A user namespace whose setgroups was denied by the parent (unprivileged

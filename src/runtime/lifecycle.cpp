@@ -204,7 +204,16 @@ Result<void> kill_container(Context& ctx, const std::string& id, int sig, bool a
   Status status = container_status(*dir, *st);
   if (status == Status::kStopped || status == Status::kCreating)
     return fail("container " + quote(id) + " is not running");
-  return all ? kill_all(*st, sig) : signal_init(*st, sig);
+  if (all) return kill_all(*st, sig);
+  BERTH_TRY(signal_init(*st, sig));
+  // The v1 freezer holds a paused container's tasks, SIGKILL pending, until
+  // they thaw (the v2 freezer lets a fatal signal through): thaw after
+  // SIGKILL, as runc does.  `podman kill` of a paused container otherwise
+  // waits for an exit that never comes.  (kill --all: kill_all thaws.)
+  if (status == Status::kPaused && sig == SIGKILL) {
+    if (auto cg = container_cgroup(*st)) BERTH_TRY_CTX(cg->set_frozen(false), "thaw after SIGKILL");
+  }
+  return {};
 }
 
 Result<void> destroy_container(Context& ctx, ContainerDir& dir) {

@@ -273,6 +273,46 @@ Result<std::string> find_executable(const std::string& arg0, const std::vector<s
   return fail(what + ": executable file not found in $PATH");
 }
 
+std::string passwd_home(std::string_view passwd, uint32_t uid) {
+  const std::string want = std::to_string(uid);
+  while (!passwd.empty()) {
+    size_t nl = passwd.find('\n');
+    std::string_view line = passwd.substr(0, nl);
+    passwd = nl == std::string_view::npos ? std::string_view() : passwd.substr(nl + 1);
+    // name:password:uid:gid:gecos:home:shell
+    std::string_view f[7];
+    size_t n = 0;
+    for (size_t at = 0; n < 7; ++n) {
+      size_t colon = line.find(':', at);
+      f[n] = line.substr(at, colon == std::string_view::npos ? std::string_view::npos : colon - at);
+      if (colon == std::string_view::npos) {
+        ++n;
+        break;
+      }
+      at = colon + 1;
+    }
+    if (n >= 6 && f[2] == want) return std::string(f[5]);
+  }
+  return "";
+}
+
+std::vector<std::string> with_home(std::vector<std::string> env, uint32_t uid) {
+  for (const auto& e : env)
+    if (e.rfind("HOME=", 0) == 0) return env;
+  std::string home;
+  // The container's file: never follow it out of a regular file, never
+  // block on a fifo planted there, never read more than a sane passwd.
+  UniqueFd fd(::open("/etc/passwd", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
+  struct stat st {};
+  if (fd && ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= (4 << 20)) {
+    std::string text(static_cast<size_t>(st.st_size), '\0');
+    ssize_t got = ::read(fd.get(), text.data(), text.size());
+    if (got > 0) home = passwd_home(std::string_view(text.data(), static_cast<size_t>(got)), uid);
+  }
+  env.push_back("HOME=" + (home.empty() ? std::string("/") : home));
+  return env;
+}
+
 Result<void> apply_apparmor(const std::string& profile) {
   if (profile.empty()) return {};
   if (!apparmor_enabled())

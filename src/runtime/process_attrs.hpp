@@ -14,8 +14,10 @@
 //   setrlimit RLIMIT_NOFILE (soft 1024, hard 512): invalid argument
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "spec/process.hpp"
@@ -41,6 +43,14 @@ Result<void> apply_no_new_privs(bool nnp);
 //   exec "/nope": no such file or directory
 //   exec "/etc": permission denied
 Result<std::string> find_executable(const std::string& arg0, const std::vector<std::string>& env);
+
+// runc's HOME: a process whose env has no HOME gets its uid's home directory
+// from the container's /etc/passwd, or "/" when there is none (ctr runs
+// images whose config sets no HOME; their programs expect one).  Reads
+// /etc/passwd of the current root: call it after pivot_root / setns.
+std::vector<std::string> with_home(std::vector<std::string> env, uint32_t uid);
+// The home directory of `uid` in the text of an /etc/passwd, "" if none.
+std::string passwd_home(std::string_view passwd, uint32_t uid);
 
 // AppArmor / SELinux: applied when the LSM is enabled; a clear error when
 // the config asks for one that is absent.

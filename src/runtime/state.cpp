@@ -128,10 +128,24 @@ std::string oci_state_json(const ContainerState& s, Status status) {
   return j.dump(2) + "\n";
 }
 
+namespace {
+
+// The root and any missing parents, 0700, like runc's MkdirAll: containerd's
+// shim passes --root <runc-root>/<namespace> with neither of them made yet.
+Result<void> make_state_root(const std::string& root) {
+  for (size_t at = root.find('/', 1);; at = root.find('/', at + 1)) {
+    std::string dir = root.substr(0, at);
+    if (!dir.empty() && dir.back() != '/' && ::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+      return fail_errno("create state root " + quote(dir));
+    if (at == std::string::npos) return {};
+  }
+}
+
+}  // namespace
+
 Result<ContainerDir> ContainerDir::create(const std::string& root, std::string_view id) {
   BERTH_TRY(check_container_id(id));
-  if (::mkdir(root.c_str(), 0700) != 0 && errno != EEXIST)
-    return fail_errno("create state root " + quote(root));
+  BERTH_TRY(make_state_root(root));
   UniqueFd rootfd(::open(root.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
   if (!rootfd) return fail_errno("open state root " + quote(root));
   std::string name(id);

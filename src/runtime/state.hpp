@@ -56,7 +56,7 @@ enum class LockMode { kExclusive, kShared };
 
 class ContainerDir {
  public:
-  // Creates <root>/<id> (and root itself, 0700, if missing) and locks it.
+  // Creates <root>/<id> (and root with its missing parents, 0700) and locks it.
   static Result<ContainerDir> create(const std::string& root, std::string_view id);
   // Opens and locks an existing container.  Error: container "x" does not exist.
   // kShared for verbs that only read (state, list).

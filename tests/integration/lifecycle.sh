@@ -97,6 +97,17 @@ t_pause_resume_ps() {
   runtime delete --force "$id" && no_state "$id" && no_cgroups "$id"
 }
 
+needs_cgroups[t_kill_paused]=1
+t_kill_paused() {
+  # SIGKILL ends a paused container (the v1 freezer holds the task until it
+  # thaws: the runtime thaws it, as runc does).  Found by tests/clients
+  # (`podman kill` of a paused container).
+  start_container killpaused /payload sleep 60 || return 1
+  runtime pause "$id" && eq "status after pause" "$(status "$id")" paused || return 1
+  runtime kill "$id" KILL && wait_status "$id" stopped 5 || return 1
+  runtime delete "$id" && no_state "$id" && no_cgroups "$id"
+}
+
 # ---- create, start, state ---------------------------------------------------
 
 t_create_start_state() {

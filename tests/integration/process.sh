@@ -139,6 +139,16 @@ t_sysctl_in_host_namespace_refused() {
   local out rc=0; out=$(runtime create --bundle "$b" "$id" 2>&1) || rc=$?
   eq "exit status" "$rc" 1 && has "error" "$out" 'linux.sysctl: "net.ipv4.ip_forward" would change the host' && no_state "$id"
 }
+t_sysctl_before_proc_sys_read_only() {
+  # /proc/sys is among the readonlyPaths (as in every default config): the
+  # sysctls go in before it turns read-only.  Found by tests/clients
+  # (`podman run --sysctl`).
+  local out rc=0
+  out=$(run_payload sysctl '.linux.sysctl = {"net.ipv4.ip_forward": "1"}' cat /proc/sys/net/ipv4/ip_forward) || return 1
+  eq "net.ipv4.ip_forward inside" "$out" 1 || return 1
+  run_payload sysctlro . write /proc/sys/net/ipv4/ip_forward 0 >/dev/null 2>&1 || rc=$?
+  [ $rc -ne 0 ] || { echo "/proc/sys is writable inside"; return 1; }
+}
 t_pid_one() {
   eq "pid" "$(run_payload pid . pid)" 1 && eq "ppid" "$(run_payload ppid . ppid)" 0
 }
@@ -146,6 +156,16 @@ t_env() {
   local out; out=$(run_payload env '.process.env = ["PATH=/bin", "FOO=bar baz", "EMPTY="]' env) || return 1
   has env "$out" "FOO=bar baz" && has env "$out" "EMPTY=" && has env "$out" "PATH=/bin" &&
     hasnt env "$out" "TERM=xterm"
+}
+t_home_from_passwd() {
+  # runc's convention, which images run by ctr rely on: no HOME in the env
+  # gives the uid's home from the container's /etc/passwd, else "/"; a
+  # HOME in the env stays.  Found by tests/clients.
+  local out
+  out=$(run_payload home . env) && has "env of uid 0" "$out" "HOME=/root" || return 1
+  out=$(run_payload home1000 '.process.user = {uid: 1000, gid: 1000}' env) && has "env of uid 1000" "$out" "HOME=/" || return 1
+  out=$(run_payload homeset '.process.env += ["HOME=/tmp"]' env) && has "env with HOME" "$out" "HOME=/tmp" &&
+    hasnt "env with HOME" "$out" "HOME=/root"
 }
 t_cwd() {
   eq "cwd" "$(run_payload cwd '.process.cwd = "/tmp"' cwd)" /tmp

@@ -348,3 +348,30 @@ TEST_CASE("LSM labels: empty is a no-op, absent LSM is a clear error", "[process
     CHECK(se == "selinux label \"berth:invalid:label\" requested but SELinux is not enabled on this host");
   }
 }
+
+TEST_CASE("passwd_home finds the home directory of a uid") {
+  const std::string passwd =
+      "root:x:0:0:root:/root:/bin/sh\n"
+      "# a comment line\n"
+      "short:x:7\n"
+      "app:x:1000:1000:App User,,,:/srv/app:/bin/sh\n"
+      "nohome:x:1001:1001::\n"
+      "last:x:65534:65534:nobody:/nonexistent";  // no final newline
+  CHECK(passwd_home(passwd, 0) == "/root");
+  CHECK(passwd_home(passwd, 1000) == "/srv/app");
+  CHECK(passwd_home(passwd, 1001).empty());
+  CHECK(passwd_home(passwd, 65534) == "/nonexistent");
+  CHECK(passwd_home(passwd, 7).empty());
+  CHECK(passwd_home(passwd, 4242).empty());
+  CHECK(passwd_home("", 0).empty());
+}
+
+TEST_CASE("with_home keeps HOME and adds it when missing, as runc does") {
+  using V = std::vector<std::string>;
+  CHECK(with_home(V{"PATH=/bin", "HOME=/x"}, 0) == V{"PATH=/bin", "HOME=/x"});
+  // A uid this host's /etc/passwd does not know: "/".
+  CHECK(with_home(V{"PATH=/bin"}, 4000000001u) == V{"PATH=/bin", "HOME=/"});
+  auto env = with_home(V{}, 0);
+  REQUIRE(env.size() == 1);
+  CHECK(env[0].rfind("HOME=/", 0) == 0);
+}
