@@ -12,6 +12,7 @@
 #include <set>
 
 #include "src/cgroups/fs_common.hpp"
+#include "src/cgroups/stats_fs.hpp"
 
 namespace berth::cgroups {
 
@@ -148,11 +149,25 @@ class Fs1Manager final : public Manager {
     return std::vector<pid_t>{};
   }
 
+  Result<Stats> stats() const override;
+
+  Result<std::unique_ptr<OomWatch>> watch_oom() const override {
+    if (const CgroupDir* m = find("memory")) return watch_oom_v1(m->dir());
+    if (unified_) return watch_oom_v2(unified_->dir());
+    return fail("watch OOM events: no memory cgroup is mounted");
+  }
+
   Result<void> kill_all(int sig) override {
     // On a hybrid host every process is also in the cgroup2 directory, whose
-    // cgroup.kill (kernel 5.14) is race-free.
-    if (sig == SIGKILL && unified_ && fs::exists_in(unified_->dir(), "cgroup.kill"))
-      return unified_mgr_->kill_all(sig);
+    // cgroup.kill (kernel 5.14) is race-free.  But a task the v1 freezer
+    // holds (a paused container) takes its SIGKILL only once thawed, so
+    // thaw after the kill, as the path below does; without it `delete
+    // --force` of a paused container waited for tasks stuck in D state.
+    if (sig == SIGKILL && unified_ && fs::exists_in(unified_->dir(), "cgroup.kill")) {
+      BERTH_TRY(unified_mgr_->kill_all(sig));
+      if (find("freezer") != nullptr) return set_frozen(false);
+      return {};
+    }
     bool freeze = sig == SIGKILL && find("freezer") != nullptr;
     // Frozen tasks cannot fork, so the pid list stays complete; SIGKILL is
     // delivered when they thaw.  A failed freeze still kills, just racily.
@@ -225,6 +240,26 @@ Result<std::vector<fs::Step>> Fs1Manager::cgroup2_fallback(
   for (auto& w : *plan)
     if (controllers.count(w.controller) != 0) out.push_back({dir, std::move(w)});
   return out;
+}
+
+Result<Stats> Fs1Manager::stats() const {
+  Stats s;
+  for (const auto& d : v1_)
+    for (const auto& c : d.controllers) BERTH_TRY(fs::stat_v1(c, d.dir(), s));
+  if (!unified_) return s;
+  // The cgroup2 side, for what no v1 hierarchy has: hugetlb on the
+  // development machine.  Its files exist only where apply() enabled the
+  // controller; cpu.stat (usage) always does.
+  const std::pair<const char*, std::vector<const char*>> fallbacks[] = {
+      {"cpu", {"cpu", "cpuacct"}}, {"memory", {"memory"}}, {"io", {"blkio"}},
+      {"pids", {"pids"}},          {"hugetlb", {"hugetlb"}},
+  };
+  for (const auto& [v2, v1] : fallbacks) {
+    bool covered = false;
+    for (const char* c : v1) covered = covered || find(c) != nullptr;
+    if (!covered) BERTH_TRY(fs::stat_v2(v2, unified_->dir(), s));
+  }
+  return s;
 }
 
 Result<void> Fs1Manager::apply(const spec::Resources& r) {

@@ -3,8 +3,11 @@
 #include <signal.h>
 
 #include <cerrno>
+#include <cstdlib>
 
+#include "src/cgroups/device_bpf.hpp"
 #include "src/cgroups/fs_common.hpp"
+#include "src/cgroups/stats_fs.hpp"
 
 namespace berth::cgroups {
 
@@ -15,6 +18,30 @@ Result<bool> events_frozen(const std::string& dir) {
   auto ev = fs::read_in(dir, "cgroup.events");
   if (!ev) return fail(std::move(ev).error());
   return ev->find("frozen 1") != std::string::npos;
+}
+
+// linux.resources.memory.checkBeforeUpdate (runtime-spec 1.1): a limit
+// below what the cgroup already uses is refused rather than written.  A v1
+// kernel refuses such a write itself (EBUSY after failing to reclaim); a
+// cgroup2 kernel takes it, reclaims, then OOM-kills the container.  swap is
+// memory+swap, as everywhere in the spec.
+Result<void> check_memory_usage(const std::string& dir, const spec::Memory& m) {
+  if (!m.check_before_update.value_or(false)) return {};
+  int64_t limit = m.limit.value_or(0), swap = m.swap.value_or(0);
+  if (limit <= 0 && swap <= 0) return {};
+  auto usage_of = [&](const char* file) -> uint64_t {
+    auto text = fs::read_in(dir, file);  // memory.swap.current: absent without swap accounting
+    return text ? std::strtoull(text->c_str(), nullptr, 10) : 0;
+  };
+  uint64_t mem = usage_of("memory.current");
+  if (limit > 0 && mem > static_cast<uint64_t>(limit))
+    return fail("linux.resources.memory.limit: rejecting " + std::to_string(limit) +
+                " below the cgroup's usage " + std::to_string(mem) + " (checkBeforeUpdate)");
+  uint64_t both = mem + usage_of("memory.swap.current");
+  if (swap > 0 && both > static_cast<uint64_t>(swap))
+    return fail("linux.resources.memory.swap: rejecting memory+swap " + std::to_string(swap) +
+                " below the cgroup's usage " + std::to_string(both) + " (checkBeforeUpdate)");
+  return {};
 }
 
 class Fs2Manager final : public Manager {
@@ -53,11 +80,27 @@ class Fs2Manager final : public Manager {
     if (!r.hugepage_limits.empty())
       host.hugetlb_rsvd =
           fs::exists_in(d_.dir(), "hugetlb." + r.hugepage_limits.front().page_size + ".rsvd.max");
+    // One of quota/period alone (update): the plan keeps the other one.
+    if (r.cpu && (r.cpu->quota.value_or(0) != 0) != (r.cpu->period.value_or(0) != 0)) {
+      if (auto cur = fs::read_in(d_.dir(), "cpu.max")) host.cpu_max = *cur;
+    }
     auto plan = plan_v2(r, host);
     if (!plan) return fail(std::move(plan).error());
+    if (r.memory) BERTH_TRY(check_memory_usage(d_.dir(), *r.memory));
+    // Devices: an eBPF program (kernel 4.15), generated before anything is
+    // written so a bad rule changes nothing.  No rules: leave the attached
+    // program alone (update without devices).
+    std::vector<bpf_insn> devices;
+    if (!r.devices.empty()) {
+      auto prog = device_program(r.devices);
+      if (!prog) return fail(std::move(prog).error().context("linux.resources.devices"));
+      devices = std::move(*prog);
+    }
     std::vector<fs::Step> steps;
     for (auto& w : *plan) steps.push_back({d_.dir(), std::move(w)});
-    return fs::execute(steps);
+    BERTH_TRY(fs::execute(steps));
+    if (!devices.empty()) BERTH_TRY(install_device_program(d_.dir(), devices));
+    return {};
   }
 
   Result<void> set_frozen(bool frozen) override {
@@ -82,6 +125,15 @@ class Fs2Manager final : public Manager {
   }
 
   Result<std::vector<pid_t>> pids() const override { return fs::procs_tree(d_.dir()); }
+
+  Result<Stats> stats() const override {
+    Stats s;
+    for (const char* c : {"pids", "memory", "io", "cpu", "hugetlb"})
+      BERTH_TRY(fs::stat_v2(c, d_.dir(), s));
+    return s;
+  }
+
+  Result<std::unique_ptr<OomWatch>> watch_oom() const override { return watch_oom_v2(d_.dir()); }
 
   Result<void> kill_all(int sig) override {
     // cgroup.kill (kernel 5.14) kills the whole subtree atomically, forks in

@@ -36,6 +36,8 @@
 
 #include "spec/resources.hpp"
 #include "src/cgroups/layout.hpp"
+#include "src/cgroups/oom.hpp"
+#include "src/cgroups/stats.hpp"
 #include "src/runtime/base/result.hpp"
 #include "src/runtime/base/unique_fd.hpp"
 
@@ -78,6 +80,8 @@ class Manager {
   virtual Result<void> add_process(pid_t pid, const SubCgroups& sub = {}) = 0;
   // Translates (plan_v1/plan_v2) and writes resources; used by create and
   // update.  Errors name the spec field, or the file, value and directory.
+  // Device rules: devices.allow/deny on v1 and hybrid hosts, an eBPF
+  // program (device_bpf.hpp) on pure cgroup2; none leaves them as they are.
   virtual Result<void> apply(const spec::Resources& r) = 0;
   // cgroup.freeze (kernel 5.2) or the v1 freezer; returns once the kernel
   // reports the new state.
@@ -86,6 +90,13 @@ class Manager {
   virtual Result<bool> frozen() const = 0;
   // Processes in the cgroup and every cgroup below it.
   virtual Result<std::vector<pid_t>> pids() const = 0;
+  // Resource usage now (runc's GetStats, stats.hpp): each controller from the
+  // hierarchy that has it; on a hybrid host the cgroup2 side for those no
+  // v1 hierarchy has.  Files the host lacks leave their fields zero.
+  virtual Result<Stats> stats() const = 0;
+  // OOM notifications of the memory controller (oom.hpp): the v1 memory
+  // hierarchy's eventfd, else cgroup2's memory.events.
+  virtual Result<std::unique_ptr<OomWatch>> watch_oom() const = 0;
   // Signals every process.  SIGKILL uses cgroup.kill where present (kernel
   // 5.14), which cannot race with forks; otherwise each pid is signalled
   // (inside a frozen cgroup on v1, so new children cannot slip out).

@@ -12,7 +12,7 @@
 // write, so `update` leaves the cgroup's current value alone.
 //
 // Devices are planned for v1 only: on cgroup2 the device controller is an
-// eBPF program (a separate module), not a file.
+// eBPF program (device_bpf.hpp), not a file.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +47,9 @@ struct HostFacts {
   bool bfq = false;            // io.bfq.weight (v2) / blkio.bfq.weight (v1) exists
   bool hugetlb_rsvd = false;   // hugetlb.<size>.rsvd.* exists (kernel 5.7)
   bool unified_mount = false;  // plan_v1: a cgroup2 mount exists (hybrid host)
+  // plan_v2: cpu.max as it is now ("max 100000"), read when a plan sets only
+  // one of cpu.quota and cpu.period; empty when unknown.
+  std::string cpu_max;
 };
 
 // The device rules a container always gets after its own (runc's

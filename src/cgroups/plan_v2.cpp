@@ -165,7 +165,7 @@ Result<void> plan_memory(const spec::Memory& m, std::vector<Write>& out) {
 
 // Kernel 4.15; cpu.max.burst 5.14, cpu.idle 5.15.  Real-time knobs have no
 // cgroup2 equivalent and are ignored, as runc does.
-void plan_cpu(const spec::Cpu& c, std::vector<Write>& out) {
+void plan_cpu(const spec::Cpu& c, const HostFacts& host, std::vector<Write>& out) {
   if (c.idle) out.push_back(write("cpu", "cpu.idle", std::to_string(*c.idle)));
   if (uint64_t weight = cpu_shares_to_weight(c.shares.value_or(0)); weight != 0)
     out.push_back(write("cpu", "cpu.weight", std::to_string(weight)));
@@ -180,10 +180,22 @@ void plan_cpu(const spec::Cpu& c, std::vector<Write>& out) {
     out.push_back(std::move(w));
   }
   if (set_max) {
-    // cpu.max takes "$QUOTA $PERIOD"; a period alone still rewrites the quota
-    // ("max"), as runc does.
-    std::string v = quota > 0 ? std::to_string(quota) : std::string("max");
-    v += " " + std::to_string(period != 0 ? period : 100000);
+    // cpu.max holds both values, where v1 has a file for each.  When only
+    // one is given (`update --cpu-period 50000`), the other keeps its
+    // current value, as runc's update does by merging with the stored
+    // config: otherwise a new period would silently lift the quota ("max")
+    // and a new quota reset the period.  With nothing known (a fresh
+    // cgroup reads "max 100000" anyway): "max" and 100000.
+    std::string cur_quota = "max", cur_period = "100000";
+    if (size_t sp = host.cpu_max.find(' '); sp != std::string::npos && sp > 0) {
+      std::string q = host.cpu_max.substr(0, sp);
+      if (q == "max" || q.find_first_not_of("0123456789") == std::string::npos) cur_quota = q;
+      std::string rest = host.cpu_max.substr(sp + 1);
+      rest = rest.substr(0, rest.find_first_not_of("0123456789"));
+      if (!rest.empty()) cur_period = rest;
+    }
+    std::string v = quota > 0 ? std::to_string(quota) : quota < 0 ? std::string("max") : cur_quota;
+    v += " " + (period != 0 ? std::to_string(period) : cur_period);
     out.push_back(write("cpu", "cpu.max", v));
   }
 }
@@ -229,7 +241,7 @@ Result<std::vector<Write>> plan_v2(const spec::Resources& r, const HostFacts& ho
   if (r.memory) BERTH_TRY(plan_memory(*r.memory, out));
   if (r.block_io) plan_io(*r.block_io, host, out);
   if (r.cpu) {
-    plan_cpu(*r.cpu, out);
+    plan_cpu(*r.cpu, host, out);
     plan_cpuset(*r.cpu, out);
   }
   BERTH_TRY(plan_detail::plan_hugetlb(r.hugepage_limits, host, "max", out));

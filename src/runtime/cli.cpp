@@ -145,7 +145,7 @@ constexpr VerbSpec kVerbs[] = {
     {"pause", "<container-id>", "freeze every process of a container", kNoFlags, 1, 1, true, &cmd_pause},
     {"resume", "<container-id>", "thaw a paused container", kNoFlags, 1, 1, true, &cmd_resume},
     {"update", "<container-id>", "change the resource limits of a container", kUpdateFlags, 1, 1, true, &cmd_update},
-    {"events", "<container-id>", "print container events and statistics", kEventsFlags, 1, 1, true, nullptr},
+    {"events", "<container-id>", "print container events and statistics", kEventsFlags, 1, 1, true, &cmd_events},
     {"spec", "", "write a default config.json", kSpecFlags, 0, 0, true, &cmd_spec},
     {"features", "", "print the features berth supports as JSON", kNoFlags, 0, 0, true, &cmd_features},
 };

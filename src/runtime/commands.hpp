@@ -25,5 +25,6 @@ Result<int> cmd_pause(Context& ctx, const ParsedArgs& args);
 Result<int> cmd_resume(Context& ctx, const ParsedArgs& args);
 Result<int> cmd_ps(Context& ctx, const ParsedArgs& args);
 Result<int> cmd_update(Context& ctx, const ParsedArgs& args);
+Result<int> cmd_events(Context& ctx, const ParsedArgs& args);
 
 }  // namespace berth::runtime

@@ -437,11 +437,6 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
     if (!fd) return fail(std::move(fd).error());
     cgroup_fd = std::move(*fd);
   }
-  if (cgroup_fd && cfg->linux && cfg->linux->resources && !cfg->linux->resources->devices.empty()) {
-    // cgroup2 has no devices files: rules need a BPF_PROG_TYPE_CGROUP_DEVICE
-    // program, which berth does not build yet.  Say so rather than pretend.
-    ctx.log.warn("linux.resources.devices: not enforced on this cgroup v2 host (the device eBPF program is not implemented yet)");
-  }
   unsigned long clone_flags = plan.clone_flags;
   // Without CLONE_INTO_CGROUP the init is moved after clone; a cgroup
   // namespace made at clone would be rooted at berth's cgroup instead of the

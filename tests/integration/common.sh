@@ -7,7 +7,8 @@
 # berth built in $top/build.
 #
 #   OCI_RUNTIME       runtime binary            (default $top/build/berth)
-#   BERTH_BUILD_DIR   where payload/recvtty are  (default $top/build; compiled
+#   BERTH_BUILD_DIR   where payload/recvtty are  (default: the build dir of
+#                     OCI_RUNTIME when it is one, else $top/build; compiled
 #                     with cc into the cache when absent there)
 #   BERTH_IT_CACHE    rootfs + helpers cache shared by one run (run.sh sets it)
 #
@@ -21,6 +22,11 @@
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OCI_RUNTIME=${OCI_RUNTIME:-$top/build/berth}
+# A berth built elsewhere (BUILD_DIR=build-x) comes with its own payload,
+# which may know commands the one in build/ does not yet.
+if [ -z "${BERTH_BUILD_DIR:-}" ] && [ -x "$(dirname "$OCI_RUNTIME")/tests/payload/payload" ]; then
+  BERTH_BUILD_DIR=$(dirname "$OCI_RUNTIME")
+fi
 BERTH_BUILD_DIR=${BERTH_BUILD_DIR:-$top/build}
 IT_DIR=$top/tests/integration
 
@@ -50,11 +56,12 @@ RT_MAX_TIMEOUTS=${RT_MAX_TIMEOUTS:-3}
 
 # ---- helpers: payload, recvtty, rootfs ---------------------------------------
 
-# The meson-built helpers, or (before tests/meson.build has them, or on a
-# machine without the build) the same sources compiled into the cache.
+# The meson-built helpers, or (before tests/meson.build has them, on a
+# machine without the build, or when the build is older than the source and
+# may lack a command a test uses) the same sources compiled into the cache.
 _it_helper() {
   local name=$1 built=$BERTH_BUILD_DIR/tests/payload/$1
-  if [ -x "$built" ]; then echo "$built"; return; fi
+  if [ -x "$built" ] && [ ! "$IT_DIR/../payload/$name.c" -nt "$built" ]; then echo "$built"; return; fi
   local out=$CACHE/bin/$name
   if [ ! -x "$out" ]; then
     mkdir -p "$CACHE/bin"

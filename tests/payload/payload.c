@@ -10,6 +10,7 @@
  *   sleep SECONDS        exit CODE            kill-self SIGNAL
  *   mkdir PATH           write FILE TEXT      stat PATH   tty
  *   wait-signal          ignore-term SECONDS  ppid        pid
+ *   memhog MIB [SECONDS] forkbomb N           spin MS
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -23,11 +24,13 @@
 #include <string.h>
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
@@ -428,6 +431,84 @@ static int cmd_sched(void) {
   return 0;
 }
 
+/* ---- cgroup enforcement ------------------------------------------------------ */
+
+/* Touches MIB MiB of anonymous memory a MiB at a time, printing "hogged N"
+ * every 16 MiB (flushed, so a test sees how far it got), then "survived",
+ * and holds the memory for SECONDS more (default 0).  Under a memory limit
+ * without swap the OOM killer ends it with SIGKILL: the runtime's `run`
+ * then exits 137. */
+static int cmd_memhog(const char *arg, const char *hold) {
+  int ok;
+  long mib = parse_long(arg, &ok);
+  if (!ok || mib <= 0) return usage("memhog: expected MIB [SECONDS]");
+  const size_t chunk = 1 << 20;
+  long page = sysconf(_SC_PAGESIZE);
+  for (long i = 1; i <= mib; i++) {
+    /* One mapping per MiB and never unmapped: the memory stays charged. */
+    char *p = mmap(NULL, chunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return fail("memhog: mmap", NULL);
+    for (size_t off = 0; off < chunk; off += (size_t)page) p[off] = 1;
+    if (i % 16 == 0) {
+      printf("hogged %ld\n", i);
+      fflush(stdout);
+    }
+  }
+  puts("survived");
+  fflush(stdout);
+  return hold ? do_sleep(hold) : 0;
+}
+
+/* Forks up to N children that just wait, stopping at the first failed fork.
+ * Prints "forked K" and, when a fork failed, "error ENAME" (EAGAIN at a
+ * pids limit).  The children are killed and reaped before it returns, so it
+ * works as a container's pid 1 too. */
+static int cmd_forkbomb(const char *arg) {
+  int ok;
+  long n = parse_long(arg, &ok);
+  if (!ok || n <= 0 || n > 4096) return usage("forkbomb: expected N (1..4096)");
+  pid_t *kids = calloc((size_t)n, sizeof *kids);
+  if (!kids) return fail("forkbomb: calloc", NULL);
+  long k = 0;
+  int err = 0;
+  fflush(stdout);
+  for (; k < n; k++) {
+    pid_t p = fork();
+    if (p < 0) {
+      err = errno;
+      break;
+    }
+    if (p == 0) {
+      for (;;) pause();
+    }
+    kids[k] = p;
+  }
+  for (long i = 0; i < k; i++) kill(kids[i], SIGKILL);
+  for (long i = 0; i < k; i++) waitpid(kids[i], NULL, 0);
+  free(kids);
+  printf("forked %ld\n", k);
+  if (err) printf("error %s\n", strerrorname_np(err) ? strerrorname_np(err) : "E?");
+  return 0;
+}
+
+/* Burns CPU for MS milliseconds of wall-clock time.  Under a CFS quota the
+ * time includes the throttled stretches, which is what a test wants to see
+ * counted in cpu.stat. */
+static int cmd_spin(const char *arg) {
+  int ok;
+  long ms = parse_long(arg, &ok);
+  if (!ok || ms < 0) return usage("spin: expected MS");
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  volatile unsigned long x = 0;
+  do {
+    for (int i = 0; i < 100000; i++) x += (unsigned long)i;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+  } while ((now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000L < ms);
+  puts("spun");
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return usage("usage: payload COMMAND [ARG...]");
   const char *c = argv[1];
@@ -455,6 +536,9 @@ int main(int argc, char **argv) {
   else if (n == 1 && !strcmp(c, "mkdir")) rc = cmd_mkdir(a[0]);
   else if (n == 1 && !strcmp(c, "ignore-term")) rc = cmd_ignore_term(a[0]);
   else if (n == 1 && !strcmp(c, "stat")) rc = cmd_stat(a[0]);
+  else if ((n == 1 || n == 2) && !strcmp(c, "memhog")) rc = cmd_memhog(a[0], n == 2 ? a[1] : NULL);
+  else if (n == 1 && !strcmp(c, "forkbomb")) rc = cmd_forkbomb(a[0]);
+  else if (n == 1 && !strcmp(c, "spin")) rc = cmd_spin(a[0]);
   else if (n == 2 && !strcmp(c, "write")) rc = cmd_write(a[0], a[1]);
   else if (n == 1 && !strcmp(c, "notify")) rc = cmd_notify(a[0]);
   else if (n == 2 && !strcmp(c, "seccomp-listen")) rc = cmd_seccomp_listen(a[0], a[1]);

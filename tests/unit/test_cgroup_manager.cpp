@@ -444,3 +444,59 @@ TEST_CASE("exec --cgroup sub-cgroups stay inside the container's cgroup", "[cgro
         "invalid sub-cgroup \"/abs\": must be a relative path inside the container's cgroup");
   CHECK_FALSE(sub_cgroup_dir("/cg/c1", "a/.."));
 }
+
+TEST_CASE("fs2 manager: update keeps the other half of cpu.max; checkBeforeUpdate",
+          "[cgroup-manager]") {
+  TempDir tmp;
+  Layout l = fake_v2(tmp.path());
+  put(l.unified_mount, "cgroup.controllers", "cpu memory\n");
+  put(l.unified_mount, "cgroup.subtree_control", "cpu memory\n");
+  auto made = make_manager(l, {{"", "/"}}, "/berth/c1", "c1");
+  REQUIRE(made);
+  auto& m = *made;
+  const std::string dir = l.unified_mount + "/berth/c1";
+  REQUIRE(m->create());
+
+  // A period alone must not lift the quota (it did: "max 40000").
+  put(dir, "cpu.max", "20000 50000\n");
+  spec::Resources period;
+  period.cpu.emplace().period = 40000;
+  REQUIRE(m->apply(period));
+  CHECK(get(dir, "cpu.max") == "20000 40000");
+  put(dir, "cpu.max", "20000 40000\n");
+  spec::Resources quota;
+  quota.cpu.emplace().quota = 10000;
+  REQUIRE(m->apply(quota));
+  CHECK(get(dir, "cpu.max") == "10000 40000");
+
+  // checkBeforeUpdate: a limit below the usage is refused, nothing written.
+  put(dir, "memory.max", "max\n");
+  put(dir, "memory.current", "33554432\n");
+  put(dir, "memory.swap.current", "1048576\n");
+  spec::Resources low;
+  low.memory.emplace().limit = 16777216;
+  low.memory->check_before_update = true;
+  auto e = m->apply(low);
+  REQUIRE_FALSE(e);
+  CHECK(e.error().message() ==
+        "linux.resources.memory.limit: rejecting 16777216 below the cgroup's usage 33554432 "
+        "(checkBeforeUpdate)");
+  CHECK(get(dir, "memory.max") == "max");
+  spec::Resources low_swap;
+  low_swap.memory.emplace().limit = 33554433;  // just above the memory usage
+  low_swap.memory->swap = 34000000;            // memory+swap, under 32 MiB + 1 MiB used
+  low_swap.memory->check_before_update = true;
+  e = m->apply(low_swap);
+  REQUIRE_FALSE(e);
+  CHECK(e.error().message() ==
+        "linux.resources.memory.swap: rejecting memory+swap 34000000 below the cgroup's usage "
+        "34603008 (checkBeforeUpdate)");
+  // Above the usage, or without the flag: written.
+  low.memory->limit = 50331648;
+  REQUIRE(m->apply(low));
+  CHECK(get(dir, "memory.max") == "50331648");
+  low.memory->limit = 16777216;
+  low.memory->check_before_update = false;
+  REQUIRE(m->apply(low));
+  CHECK(get(dir, "memory.max") == "16777216");
+}

@@ -159,11 +159,33 @@ TEST_CASE("plan_v2: cpu and cpuset", "[cgroup-plan]") {
   c.period = 200000;
   CHECK(v2(r) == V{"cpu.max=50000 200000"});
   c.quota.reset();
-  CHECK(v2(r) == V{"cpu.max=max 200000"});  // runc: a period alone resets the quota
+  CHECK(v2(r) == V{"cpu.max=max 200000"});  // nothing known: quota "max"
   c.quota = 0;
   CHECK(v2(r) == V{"cpu.max=max 200000"});
+
+  // One of the pair alone keeps the other's current value (update).
+  HostFacts now;
+  now.cpu_max = "20000 50000\n";
+  CHECK(v2(r, now) == V{"cpu.max=20000 200000"});
   c.period.reset();
-  CHECK(v2(r).empty());
+  c.quota = 10000;
+  CHECK(v2(r, now) == V{"cpu.max=10000 50000"});
+  c.quota = -1;
+  CHECK(v2(r, now) == V{"cpu.max=max 50000"});
+  c.period = 40000;
+  CHECK(v2(r, now) == V{"cpu.max=max 40000"});
+  now.cpu_max = "max 100000\n";
+  c.quota.reset();
+  CHECK(v2(r, now) == V{"cpu.max=max 40000"});
+  now.cpu_max = "garbage";
+  CHECK(v2(r, now) == V{"cpu.max=max 40000"});
+  c.period.reset();
+  c.quota = 5000;
+  now.cpu_max = "x5 y";
+  CHECK(v2(r, now) == V{"cpu.max=5000 100000"});
+  c.quota.reset();
+  c.period.reset();
+  CHECK(v2(r, now).empty());
 
   // Burst goes before cpu.max and is retried after it on EINVAL.
   c.quota = 50000;

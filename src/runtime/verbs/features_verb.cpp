@@ -46,6 +46,11 @@ spec::Features current_features() {
   // systemd driver yet.
   f.cgroup_v1 = true;
   f.cgroup_v2 = true;
+  // features.md has no field for device control; like runc's
+  // "org.opencontainers.runc.checkpoint.enabled", an annotation says that
+  // linux.resources.devices is enforced on cgroup2 too (an eBPF program,
+  // src/cgroups/device_bpf.hpp), not only by the v1 devices controller.
+  f.annotations["org.berth.cgroup.v2.devices.enabled"] = "true";
   f.annotations["io.github.seccomp.libseccomp.version"] = seccomp::library_version();
   f.annotations["org.berth.version"] = BERTH_VERSION;
   f.annotations["org.berth.commit"] = BERTH_COMMIT;

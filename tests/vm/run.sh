@@ -1,0 +1,107 @@
+#!/bin/bash
+# Runs tests/vm/guest-test.sh inside a throw-away QEMU guest with a pure
+# cgroup v2 hierarchy (this project's development hosts are hybrid, so the
+# v2 manager's limits, freezer and cgroup.kill can only be seen for real in
+# a guest), and prints the guest's `N passed, N failed, N skipped` line last.
+#
+#   sudo bash tests/vm/run.sh            # berth from $BUILD_DIR (default build/)
+#
+#   BUILD_DIR          where berth and tests/payload/payload are built
+#   BERTH_VM_CACHE     kernel cache (tests/vm/setup.sh; /var/cache/berth-vm)
+#   BERTH_VM_TIMEOUT   seconds for the whole guest (default 300)
+#   BERTH_VM_MEM       guest memory in MiB (default 1024)
+#   BERTH_VM_KEEP=1    keep the work dir (kernel log, guest output)
+#   BERTH_VM_RUNTIME   another runtime binary to test in berth's place
+#                      (/usr/bin/runc: checks the guest tests themselves)
+#   BERTH_VM_TEST      another script to run in the guest instead of
+#                      guest-test.sh (debugging; it sees the same /opt/berth)
+#
+# Always TCG: this host's /dev/kvm is nested and cannot run a stock kernel.
+# One boot runs every check.  When the guest cannot be had at all (no root,
+# package or kernel download failure) the run is one SKIP with the reason;
+# a guest that boots and then dies or hangs is a failure.
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=${BUILD_DIR:-$top/build}
+cache=${BERTH_VM_CACHE:-/var/cache/berth-vm}
+timeout_s=${BERTH_VM_TIMEOUT:-300}
+mem=${BERTH_VM_MEM:-1024}
+
+skip_run() { echo "SKIP: vm-cgroup2: $*"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
+fail_run() { echo "FAIL - vm-cgroup2: $*"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || skip_run "needs root"
+[ -x "$build/berth" ] && [ -x "$build/tests/payload/payload" ] ||
+  fail_run "no berth or payload in $build (build first)"
+
+start=$SECONDS
+work=$(mktemp -d /tmp/berth-vm.XXXXXX) || fail_run "mktemp failed"
+qpid='' tpid=''
+cleanup() {
+  # Only what this script started, by pid; then its own work dir.
+  [ -n "$qpid" ] && kill "$qpid" 2>/dev/null
+  [ -n "$tpid" ] && kill "$tpid" 2>/dev/null
+  if [ "${BERTH_VM_KEEP:-0}" = 1 ]; then echo "vm: work dir kept: $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+kdir=$(BERTH_VM_CACHE=$cache bash "$here/setup.sh" 2>"$work/setup.log" | tail -1)
+if [ -z "$kdir" ] || [ ! -d "$kdir" ]; then
+  reason=$(tail -1 "$work/setup.log" 2>/dev/null)
+  skip_run "guest not available: ${reason:-tests/vm/setup.sh failed}"
+fi
+command -v qemu-system-x86_64 >/dev/null || skip_run "qemu-system-x86_64 not installed"
+
+bash "$here/build-initramfs.sh" "$kdir" "$build" "$work/initramfs.cpio.gz" ||
+  fail_run "cannot build the initramfs"
+kver=$(cat "$kdir/KVER")
+# The unpacked ELF (PVH entry) when setup.sh made one: it skips the
+# in-guest xz decompression, seconds under TCG.
+kernel=$kdir/boot/vmlinuz-$kver
+[ -f "$kdir/vmlinux" ] && kernel=$kdir/vmlinux
+
+: > "$work/results"
+booted=$SECONDS
+# -no-reboot: the guest's poweroff -f (or a panic, panic=-1) ends QEMU.
+# cgroup_no_v1=all keeps every v1 hierarchy out of reach, so the guest is
+# pure v2 whatever its init did.
+timeout -k 5 "$timeout_s" qemu-system-x86_64 \
+  -accel tcg,thread=multi -cpu max -smp 2 -m "$mem" \
+  -nodefaults -no-user-config -display none -no-reboot \
+  -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
+  -append "console=ttyS0 cgroup_no_v1=all panic=-1 quiet loglevel=4" \
+  -serial "file:$work/console.log" -serial "file:$work/results" \
+  </dev/null >"$work/qemu.log" 2>&1 &
+qpid=$!
+# Stream the guest's output as it comes; tail ends with QEMU.
+tail -n +1 -f --pid="$qpid" "$work/results" | grep --line-buffered -av '^BERTH_VM_STATUS=' &
+tpid=$!
+wait "$qpid"; qrc=$?
+qpid=''
+wait "$tpid" 2>/dev/null; tpid=''
+
+status=$(tr -d '\r' < "$work/results" | sed -n 's/^BERTH_VM_STATUS=\([0-9]*\)$/\1/p' | tail -1)
+line=$(tr -d '\r' < "$work/results" | grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' | tail -1)
+echo "vm: kernel $kver, TCG, guest ran $((SECONDS - booted))s, total $((SECONDS - start))s"
+# QEMU that fails by itself before the guest says anything (no TCG on
+# this build, a missing firmware file) means no guest here: a skip.  A
+# guest that said something and then died, hung or panicked is a failure.
+if [ -z "$status" ] && [ ! -s "$work/results" ] && [ "$qrc" != 0 ] && [ "$qrc" != 124 ]; then
+  skip_run "qemu could not start the guest (exit $qrc): $(head -c 300 "$work/qemu.log" | tr '\n' ' ')"
+fi
+if [ -z "$status" ]; then
+  [ "$qrc" = 124 ] && echo "vm: guest timed out after ${timeout_s}s"
+  [ -s "$work/qemu.log" ] && sed 's/^/qemu: /' "$work/qemu.log"
+  echo "vm: no status from the guest (qemu exit $qrc); last kernel log lines:"
+  tail -n 25 "$work/console.log" 2>/dev/null | sed 's/^/    /'
+  BERTH_VM_KEEP=1
+  p=0 s=0; [ -n "$line" ] && read -r p _ _ _ s _ <<<"$line"
+  echo "$p passed, 1 failed, $s skipped"
+  exit 1
+fi
+[ "$status" = 0 ] || BERTH_VM_KEEP=1
+[ -n "$line" ] || fail_run "guest exited $status without a summary line"
+echo "$line"
+[ "$status" = 0 ]
