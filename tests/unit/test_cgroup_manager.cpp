@@ -36,12 +36,19 @@ bool exists(const std::string& p) {
 
 // A child that waits to be killed; never returns into the test framework.
 pid_t spawn_sleeper() {
+  // Catch2's fatal-signal handlers must not run (and report) in the child:
+  // signals stay blocked across fork until the child has reset them, or a
+  // kill that comes at once would reach a handler still inherited.
+  sigset_t all, old;
+  sigfillset(&all);
+  ::sigprocmask(SIG_SETMASK, &all, &old);
   pid_t pid = ::fork();
   if (pid == 0) {
-    // Catch2's fatal-signal handlers must not run (and report) in the child.
     for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
     for (;;) ::pause();
   }
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
   return pid;
 }
 
