@@ -449,9 +449,33 @@ t_devices_allowed() {
     '/payload write /dev/kmsg berth-vm-allowed && echo kmsg-ok') || { err devok; return 1; }
   has "allowed device" "$out" kmsg-ok
 }
+# Access is per bit: "r" alone does not let the container open for writing.
+t_devices_access_subset() {
+  local out
+  out=$(run devsub '.linux.devices = [{path: "/dev/kmsg", type: "c", major: 1, minor: 11, fileMode: 438}]
+      | .linux.resources.devices = [{allow: true, type: "c", major: 1, minor: 11, access: "r"}]' /bin/sh -c \
+    '/payload write /dev/kmsg berth-vm-read-only 2>&1 && echo kmsg-ok; true') || { err devsub; return 1; }
+  if grep -q kmsg-ok <<<"$out"; then echo "opened /dev/kmsg for writing with only \"r\" allowed"; return 1; fi
+  has "write open with only r allowed" "$out" 'open "/dev/kmsg": Operation not permitted'
+}
+# Processes started by exec live in the same cgroup, under the same program.
+t_devices_exec() {
+  local out
+  bundle devexec '.linux.devices = [{path: "/dev/kmsg", type: "c", major: 1, minor: 11, fileMode: 438}]' &&
+    args devexec /payload sleep 30 || return 1
+  berth run -d --bundle "$T/devexec" devexec </dev/null >/dev/null 2>"$T/devexec.err" || { err devexec; return 1; }
+  out=$(berth exec devexec /bin/sh -c '/payload write /dev/null x && echo null-ok
+    /payload write /dev/kmsg berth-vm-denied 2>&1 && echo kmsg-ok; true' </dev/null 2>&1)
+  berth delete --force devexec >/dev/null 2>&1
+  has "exec: default device" "$out" null-ok || return 1
+  if grep -q kmsg-ok <<<"$out"; then echo "an exec'd process opened a denied device"; return 1; fi
+  has "exec: denied device" "$out" 'open "/dev/kmsg": Operation not permitted'
+}
 if [ "$DEVICE_BPF" = yes ]; then
   check "devices: a denied device cannot be opened (EPERM), /dev/null can, mknod is allowed" t_devices
   check "devices: a device allowed by linux.resources.devices can be opened" t_devices_allowed
+  check "devices: an \"r\" rule does not allow opening for writing" t_devices_access_subset
+  check "devices: exec'd processes are restricted too" t_devices_exec
 else
   # Run anyway, so the log shows what happens today, but never as a pass.
   (t_devices) >/dev/null 2>&1 && note "device check passed without a device eBPF program?" ||
