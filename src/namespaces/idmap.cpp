@@ -14,25 +14,21 @@
 
 namespace berth::ns {
 
-namespace {
-
-std::string map_lines(const std::vector<spec::IdMapping>& maps) {
+std::string id_map_text(const std::vector<spec::IdMapping>& maps) {
   std::string out;
   for (const auto& m : maps)
     out += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " + std::to_string(m.size) + "\n";
   return out;
 }
 
-// One write(2): the kernel takes a map only whole.
-Result<void> write_map(const std::string& path, const std::string& text) {
+Result<void> write_proc_file(pid_t pid, const char* file, const std::string& text) {
+  std::string path = "/proc/" + std::to_string(pid) + "/" + file;
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
   if (!fd) return fail_errno("open " + quote(path));
   if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
     return fail_errno("write " + quote(path));
   return {};
 }
-
-}  // namespace
 
 bool is_idmapped(const spec::Mount& m) {
   return m.parsed.idmap || !m.uid_mappings.empty() || !m.gid_mappings.empty();
@@ -54,14 +50,13 @@ Result<UniqueFd> user_namespace_with(const std::vector<spec::IdMapping>& uids,
     ::kill(static_cast<pid_t>(pid), SIGKILL);
     ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
   };
-  std::string proc = "/proc/" + std::to_string(pid);
-  auto r = write_map(proc + "/uid_map", map_lines(uids));
-  if (r) r = write_map(proc + "/gid_map", map_lines(gids));
+  auto r = write_proc_file(static_cast<pid_t>(pid), "uid_map", id_map_text(uids));
+  if (r) r = write_proc_file(static_cast<pid_t>(pid), "gid_map", id_map_text(gids));
   if (!r) {
     reap();
     return fail(std::move(r).error().context("write the id-mapped mount's mappings"));
   }
-  UniqueFd fd(::open((proc + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(("/proc/" + std::to_string(pid) + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC));
   int err = errno;
   reap();
   if (!fd) return fail_errno("open the id-mapped mount's user namespace", err);

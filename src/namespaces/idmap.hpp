@@ -14,6 +14,8 @@
 // A file owned by hostID on disk appears as containerID through the mount.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -22,6 +24,13 @@
 #include "src/runtime/base/unique_fd.hpp"
 
 namespace berth::ns {
+
+// uid_map/gid_map text: "containerID hostID size" per line.
+std::string id_map_text(const std::vector<spec::IdMapping>& maps);
+
+// Writes /proc/<pid>/<file> in one write(2): the kernel takes an id map
+// (and setgroups, timens_offsets) only whole.
+Result<void> write_proc_file(pid_t pid, const char* file, const std::string& text);
 
 // Whether mount m is to be id-mapped (the option, or mappings alone).
 bool is_idmapped(const spec::Mount& m);

@@ -62,28 +62,11 @@ Result<void> check_preserved_fds(int n) {
 }
 
 
-std::string map_text(const std::vector<spec::IdMapping>& m) {
-  std::string s;
-  for (const auto& e : m)
-    s += std::to_string(e.container_id) + " " + std::to_string(e.host_id) + " " + std::to_string(e.size) + "\n";
-  return s;
-}
-
-Result<void> write_proc(pid_t pid, const char* file, const std::string& text) {
-  std::string path = "/proc/" + std::to_string(pid) + "/" + file;
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd) return fail_errno("open " + quote(path));
-  // One write(2): the kernel accepts a map only in a single write.
-  ssize_t n = ::write(fd.get(), text.data(), text.size());
-  if (n != static_cast<ssize_t>(text.size())) return fail_errno("write " + quote(path));
-  return {};
-}
-
 Result<void> write_id_maps(pid_t pid, const spec::Linux& l) {
   // An unprivileged writer must deny setgroups before writing gid_map.
-  if (::geteuid() != 0) BERTH_TRY(write_proc(pid, "setgroups", "deny"));
-  if (!l.uid_mappings.empty()) BERTH_TRY(write_proc(pid, "uid_map", map_text(l.uid_mappings)));
-  if (!l.gid_mappings.empty()) BERTH_TRY(write_proc(pid, "gid_map", map_text(l.gid_mappings)));
+  if (::geteuid() != 0) BERTH_TRY(ns::write_proc_file(pid, "setgroups", "deny"));
+  if (!l.uid_mappings.empty()) BERTH_TRY(ns::write_proc_file(pid, "uid_map", ns::id_map_text(l.uid_mappings)));
+  if (!l.gid_mappings.empty()) BERTH_TRY(ns::write_proc_file(pid, "gid_map", ns::id_map_text(l.gid_mappings)));
   return {};
 }
 
@@ -101,7 +84,7 @@ Result<void> enter_parent_namespaces(const ns::Plan& plan, const spec::Linux* l)
     if (l != nullptr)
       for (const auto& [clock, off] : l->time_offsets)
         offsets += clock + " " + std::to_string(off.secs) + " " + std::to_string(off.nanosecs) + "\n";
-    if (!offsets.empty()) BERTH_TRY(write_proc(::getpid(), "timens_offsets", offsets));
+    if (!offsets.empty()) BERTH_TRY(ns::write_proc_file(::getpid(), "timens_offsets", offsets));
   }
   return {};
 }
