@@ -17,3 +17,25 @@ finish() {
   echo "$pass passed, $fail failed, $skip skipped"
   [ "$fail" -eq 0 ]
 }
+
+# cgroup_dirs_of_self [--with-roots]: the directory of this process's own
+# cgroup in each mounted hierarchy (v1 by controller list, cgroup2 by its
+# "0::" line), one a line; --with-roots adds each hierarchy's mount point.
+cgroup_dirs_of_self() {
+  local hid ctrls path root mnt fstype opts c ok rel
+  while IFS=: read -r hid ctrls path; do
+    while read -r root mnt fstype opts; do
+      if [ -z "$ctrls" ]; then
+        [ "$fstype" = cgroup2 ] || continue
+      else
+        [ "$fstype" = cgroup ] || continue
+        ok=1
+        for c in ${ctrls//,/ }; do [[ ",$opts," == *",$c,"* ]] || ok=0; done
+        [ $ok = 1 ] || continue
+      fi
+      rel=$path; [ "$root" = / ] || rel=${path#"$root"}
+      [ "${1:-}" = --with-roots ] && echo "$mnt"
+      echo "${mnt%/}${rel%/}"
+    done < <(awk '{ for (i = 7; $i != "-"; i++); print $4, $5, $(i+1), $(i+3) }' /proc/self/mountinfo)
+  done < /proc/self/cgroup | sort -u
+}

@@ -235,25 +235,8 @@ until_true() {
 
 # ---- cgroups -----------------------------------------------------------------
 
-# Each mounted cgroup hierarchy's directory of our own cgroup, one a line.
-own_cgroup_dirs() {
-  local hid ctrls path root mnt fstype opts c ok rel
-  while IFS=: read -r hid ctrls path; do
-    while read -r root mnt fstype opts; do
-      if [ -z "$ctrls" ]; then
-        [ "$fstype" = cgroup2 ] || continue
-      else
-        [ "$fstype" = cgroup ] || continue
-        ok=1
-        for c in ${ctrls//,/ }; do [[ ",$opts," == *",$c,"* ]] || ok=0; done
-        [ $ok = 1 ] || continue
-      fi
-      rel=$path; [ "$root" = / ] || rel=${path#"$root"}
-      echo "${mnt%/}${rel%/}"
-    done < <(awk '{ for (i = 7; $i != "-"; i++); print $4, $5, $(i+1), $(i+3) }' /proc/self/mountinfo)
-  done < /proc/self/cgroup | sort -u
-}
-OWN_CGROUPS=$(own_cgroup_dirs)
+# Each mounted cgroup hierarchy's directory of our own cgroup (tests/lib.sh).
+OWN_CGROUPS=$(cgroup_dirs_of_self)
 
 # cgroup_dir CONTROLLER PID: the directory of PID's cgroup in CONTROLLER's
 # v1 hierarchy.

@@ -204,23 +204,7 @@ no_state() {
 
 # Every directory where a runtime may have put "berth-test": the root of each
 # mounted cgroup hierarchy and, beneath it, this process's own cgroup there.
-_it_cgroup_parents() {
-  local hid ctrls path root mnt fstype opts c ok rel
-  while IFS=: read -r hid ctrls path; do
-    while read -r root mnt fstype opts; do
-      if [ -z "$ctrls" ]; then
-        [ "$fstype" = cgroup2 ] || continue
-      else
-        [ "$fstype" = cgroup ] || continue
-        ok=1
-        for c in ${ctrls//,/ }; do [[ ",$opts," == *",$c,"* ]] || ok=0; done
-        [ $ok = 1 ] || continue
-      fi
-      rel=$path; [ "$root" = / ] || rel=${path#"$root"}
-      echo "$mnt"; echo "${mnt%/}${rel%/}"
-    done < <(awk '{ for (i = 7; $i != "-"; i++); print $4, $5, $(i+1), $(i+3) }' /proc/self/mountinfo)
-  done < /proc/self/cgroup | sort -u
-}
+_it_cgroup_parents() { cgroup_dirs_of_self --with-roots; }
 
 # The cgroups of this run's containers (or of the ids given) that exist now.
 _it_cgroups() {

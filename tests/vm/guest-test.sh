@@ -104,8 +104,7 @@ RAM=""; [ -b /dev/ram0 ] && RAM=$(cat /sys/block/ram0/dev)
 # Device rules on cgroup2 are an eBPF program (BPF_PROG_TYPE_CGROUP_DEVICE)
 # attached to the container's cgroup: berth has one (src/cgroups/
 # device_bpf.cpp), runc since 1.0, so the device checks always run.
-DEVICE_BPF=yes
-note "block device for io checks: ${RAM:-none}; device eBPF in berth features: $DEVICE_BPF"
+note "block device for io checks: ${RAM:-none}"
 
 # ---- one long-running container: limits, its own view, throttling, update,
 # freeze, kill --all, delete ----------------------------------------------------------
@@ -471,18 +470,10 @@ t_devices_exec() {
   if grep -q kmsg-ok <<<"$out"; then echo "an exec'd process opened a denied device"; return 1; fi
   has "exec: denied device" "$out" 'open "/dev/kmsg": Operation not permitted'
 }
-if [ "$DEVICE_BPF" = yes ]; then
-  check "devices: a denied device cannot be opened (EPERM), /dev/null can, mknod is allowed" t_devices
-  check "devices: a device allowed by linux.resources.devices can be opened" t_devices_allowed
-  check "devices: an \"r\" rule does not allow opening for writing" t_devices_access_subset
-  check "devices: exec'd processes are restricted too" t_devices_exec
-else
-  # Run anyway, so the log shows what happens today, but never as a pass.
-  (t_devices) >/dev/null 2>&1 && note "device check passed without a device eBPF program?" ||
-    note "device check fails as expected without a device eBPF program"
-  skip "devices: a denied device cannot be opened (EPERM)" "berth has no v2 device eBPF program yet"
-  skip "devices: a device allowed by linux.resources.devices can be opened" "berth has no v2 device eBPF program yet"
-fi
+check "devices: a denied device cannot be opened (EPERM), /dev/null can, mknod is allowed" t_devices
+check "devices: a device allowed by linux.resources.devices can be opened" t_devices_allowed
+check "devices: an \"r\" rule does not allow opening for writing" t_devices_access_subset
+check "devices: exec'd processes are restricted too" t_devices_exec
 
 # ---- nothing left behind --------------------------------------------------------------
 
