@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "berth_version.h"
 #include "spec/validate.hpp"
 #include "src/cgroups/layout.hpp"
 #include "src/cgroups/manager.hpp"
@@ -33,6 +34,7 @@
 #include "src/runtime/sync.hpp"
 #include "src/runtime/terminal.hpp"
 #include "src/runtime/trampoline.hpp"
+#include "src/seccomp/cache.hpp"
 #include "src/seccomp/compile.hpp"
 
 namespace berth::runtime {
@@ -337,8 +339,14 @@ Result<std::optional<seccomp::BpfProgram>> compile_seccomp(Context& ctx, const s
                                                            const std::string& source) {
   if (!cfg.linux || !cfg.linux->seccomp) return std::optional<seccomp::BpfProgram>();
   std::vector<std::string> warnings;
-  auto p = seccomp::compile(*cfg.linux->seccomp, warnings);
+  // Compiled once per profile: the cache under the state root holds the
+  // instructions (seccomp/cache.hpp); a new berth build never reads an old
+  // build's entries.
+  seccomp::CacheOutcome cache;
+  auto p = seccomp::compile_cached(*cfg.linux->seccomp, ctx.global.root,
+                                   BERTH_VERSION " " BERTH_COMMIT, warnings, &cache);
   for (const auto& w : warnings) ctx.log.warn(w);
+  if (!cache.note.empty()) ctx.log.debug(cache.note);
   if (!p) return fail(std::move(p).error().context(source));
   return std::optional<seccomp::BpfProgram>(std::move(*p));
 }

@@ -11,6 +11,7 @@
 #include <span>
 
 #include "src/runtime/base/unique_fd.hpp"
+#include "src/seccomp/enosys.hpp"
 #include "src/seccomp/support.hpp"
 
 namespace berth::seccomp {
@@ -109,7 +110,7 @@ Result<void> add_one(scmp_filter_ctx ctx, uint32_t action, int nr,
 }
 
 Result<void> add_rule(scmp_filter_ctx ctx, const spec::SeccompRule& r, size_t i,
-                      uint32_t default_action, std::vector<std::string>& warnings) {
+                      uint32_t default_action) {
   const std::string path = "linux.seccomp.syscalls[" + std::to_string(i) + "]";
   auto action = checked_action(path + ".errnoRet", r.action, r.errno_ret);
   if (!action) return fail(std::move(action).error());
@@ -123,13 +124,10 @@ Result<void> add_rule(scmp_filter_ctx ctx, const spec::SeccompRule& r, size_t i,
     const std::string& name = r.names[j];
     // Resolved for the native architecture; libseccomp maps the number to
     // each other architecture of the filter.  Names it does not know at all
-    // (newer than this libseccomp) are skipped like runc does.
+    // (newer than this libseccomp) are skipped like runc does; prepare()
+    // warns about them.
     const int nr = seccomp_syscall_resolve_name(name.c_str());
-    if (nr == __NR_SCMP_ERROR) {
-      warnings.push_back(indexed(path, "names", j) + ": unknown syscall " + quote(name) +
-                         " ignored");
-      continue;
-    }
+    if (nr == __NR_SCMP_ERROR) continue;
     if (!split) {
       BERTH_TRY(add_one(ctx, *action, nr, conds, indexed(path, "names", j), name, r.action));
       continue;
@@ -137,6 +135,24 @@ Result<void> add_rule(scmp_filter_ctx ctx, const spec::SeccompRule& r, size_t i,
     for (size_t k = 0; k < conds.size(); ++k)
       BERTH_TRY(add_one(ctx, *action, nr, std::span(&conds[k], 1), indexed(path, "args", k), name,
                         r.action));
+  }
+  return {};
+}
+
+// The unknown-name warnings add_rule's skips stand for, and its errnoRet
+// checks, without libseccomp's rule machinery.
+Result<void> check_rules(const spec::Seccomp& s, uint32_t default_action,
+                         std::vector<std::string>& warnings) {
+  for (size_t i = 0; i < s.syscalls.size(); ++i) {
+    const spec::SeccompRule& r = s.syscalls[i];
+    const std::string path = "linux.seccomp.syscalls[" + std::to_string(i) + "]";
+    auto action = checked_action(path + ".errnoRet", r.action, r.errno_ret);
+    if (!action) return fail(std::move(action).error());
+    if (*action == default_action) continue;
+    for (size_t j = 0; j < r.names.size(); ++j)
+      if (seccomp_syscall_resolve_name(r.names[j].c_str()) == __NR_SCMP_ERROR)
+        warnings.push_back(indexed(path, "names", j) + ": unknown syscall " + quote(r.names[j]) +
+                           " ignored");
   }
   return {};
 }
@@ -215,9 +231,6 @@ Result<std::vector<sock_filter>> export_bpf(scmp_filter_ctx ctx) {
     if (n == 0) return fail("read seccomp filter memfd: unexpected end of file");
     done += static_cast<size_t>(n);
   }
-  if (insns.size() > BPF_MAXINSNS)
-    return fail("linux.seccomp: the filter has " + std::to_string(insns.size()) +
-                " instructions, more than the kernel's limit of " + std::to_string(BPF_MAXINSNS));
   return insns;
 }
 
@@ -322,30 +335,50 @@ uint32_t filter_flag_bit(SeccompFlag f) {
   return 0;
 }
 
-Result<BpfProgram> compile(const spec::Seccomp& s, std::vector<std::string>& warnings) {
+Result<BpfProgram> prepare(const spec::Seccomp& s, std::vector<std::string>& warnings) {
   auto default_action =
       checked_action("linux.seccomp.defaultErrnoRet", s.default_action, s.default_errno_ret);
   if (!default_action) return fail(std::move(default_action).error());
+  BERTH_TRY(check_rules(s, *default_action, warnings));
+  BpfProgram p;
+  // Like runc, the listener is asked for whenever a rule says NOTIFY, even
+  // if its names were unknown: the agent at listenerPath expects an fd.
+  for (const auto& r : s.syscalls)
+    if (r.action == SeccompAction::kNotify) p.needs_listener = true;
+  p.flags = program_flags(s, p.needs_listener, warnings);
+  return p;
+}
+
+Result<std::vector<sock_filter>> assemble(const spec::Seccomp& s) {
+  const uint32_t default_action = action_value(s.default_action, s.default_errno_ret);
   // seccomp_init probes the kernel for the action and returns NULL, without
   // errno, when it cannot be used.
-  Ctx ctx(seccomp_init(*default_action));
+  Ctx ctx(seccomp_init(default_action));
   if (!ctx)
     return fail("linux.seccomp.defaultAction: libseccomp refused " +
                 quote(spec::seccomp_action_name(s.default_action)) +
                 " (not supported by the kernel?)");
   BERTH_TRY(set_attributes(ctx.get(), s));
   BERTH_TRY(add_architectures(ctx.get(), s));
-  BpfProgram p;
-  for (size_t i = 0; i < s.syscalls.size(); ++i) {
-    BERTH_TRY(add_rule(ctx.get(), s.syscalls[i], i, *default_action, warnings));
-    // Like runc, the listener is asked for whenever a rule says NOTIFY, even
-    // if its names were unknown: the agent at listenerPath expects an fd.
-    if (s.syscalls[i].action == SeccompAction::kNotify) p.needs_listener = true;
-  }
-  auto insns = export_bpf(ctx.get());
+  for (size_t i = 0; i < s.syscalls.size(); ++i)
+    BERTH_TRY(add_rule(ctx.get(), s.syscalls[i], i, default_action));
+  auto filter = export_bpf(ctx.get());
+  if (!filter) return fail(std::move(filter).error());
+  // The stub runs first; its exits land on libseccomp's first instruction.
+  std::vector<sock_filter> insns = enosys_stub(s, seccomp_arch_native());
+  insns.insert(insns.end(), filter->begin(), filter->end());
+  if (insns.size() > BPF_MAXINSNS)
+    return fail("linux.seccomp: the filter has " + std::to_string(insns.size()) +
+                " instructions, more than the kernel's limit of " + std::to_string(BPF_MAXINSNS));
+  return insns;
+}
+
+Result<BpfProgram> compile(const spec::Seccomp& s, std::vector<std::string>& warnings) {
+  auto p = prepare(s, warnings);
+  if (!p) return p;
+  auto insns = assemble(s);
   if (!insns) return fail(std::move(insns).error());
-  p.insns = std::move(*insns);
-  p.flags = program_flags(s, p.needs_listener, warnings);
+  p->insns = std::move(*insns);
   return p;
 }
 

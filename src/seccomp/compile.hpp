@@ -14,7 +14,9 @@
 //  - when two conditions of one rule name the same argument index, each
 //    condition becomes a rule of its own (OR); otherwise they are ANDed;
 //  - ERRNO and TRACE return errnoRet, EPERM when it is absent;
-//  - no_new_privs is left to process.noNewPrivileges (SCMP_FLTATR_CTL_NNP=0).
+//  - no_new_privs is left to process.noNewPrivileges (SCMP_FLTATR_CTL_NNP=0);
+//  - under a default action that denies, a syscall numbered above every
+//    syscall the profile names gets ENOSYS, not the default (enosys.hpp).
 #pragma once
 
 #include <cstdint>
@@ -32,6 +34,15 @@ namespace berth::seccomp {
 // Warnings (unknown syscall names, flags without effect) are appended to
 // `warnings` as complete messages for the caller to log.
 Result<BpfProgram> compile(const spec::Seccomp& s, std::vector<std::string>& warnings);
+
+// compile() in two halves, so that a cache (cache.hpp) can skip the costly
+// one.  prepare() is cheap and always runs: it checks the errno values and
+// fills in everything of the program but the instructions (flags,
+// needs_listener) and all the warnings.  assemble() runs libseccomp and
+// returns the instructions, ENOSYS stub included; call it only for a profile
+// prepare() accepted.
+Result<BpfProgram> prepare(const spec::Seccomp& s, std::vector<std::string>& warnings);
+Result<std::vector<sock_filter>> assemble(const spec::Seccomp& s);
 
 // The 32-bit value a filter returns for `a`: SECCOMP_RET_* in the high bits,
 // errnoRet (default EPERM) in SECCOMP_RET_DATA for ERRNO and TRACE.  Values

@@ -111,5 +111,71 @@ t_podman_default_profile() {
   eq "exit status" "$rc" 0 && has "output" "$out" start && has "output" "$out" hi
 }
 
+# The Podman profile with an EPERM default and without the syscalls numbered
+# 435 (clone3) and up on x86_64, nor getcpu (309): as if written before
+# clone3 existed, by an author who denies getcpu (which no runtime's init,
+# shell or payload needs; runc's init needs getppid, for one).
+newer_than_pidfd_open='["clone3", "close_range", "openat2", "pidfd_getfd", "faccessat2",
+  "process_madvise", "epoll_pwait2", "mount_setattr", "quotactl_fd", "landlock_create_ruleset",
+  "landlock_add_rule", "landlock_restrict_self", "memfd_secret", "process_mrelease", "futex_waitv",
+  "set_mempolicy_home_node", "cachestat", "fchmodat2", "map_shadow_stack", "futex_wake",
+  "futex_wait", "futex_requeue", "statmount", "listmount", "lsm_get_self_attr",
+  "lsm_set_self_attr", "lsm_list_modules", "mseal", "setxattrat", "getxattrat", "listxattrat",
+  "removexattrat", "open_tree_attr", "getcpu"]'
+t_enosys_for_syscalls_newer_than_the_profile() {
+  new_container scenosys || return 1
+  local prof; prof=$(jq -c --argjson drop "$newer_than_pidfd_open" \
+    '.linux.seccomp | del(.defaultErrnoRet) | .syscalls |= map(.names -= $drop | select(.names != []))' \
+    "$top/tests/fixtures/clients/podman-conmon-create-config.json") || return 1
+  # clone3 (435) and a number no kernel has get ENOSYS (newer than the
+  # profile); getcpu (309) the default EPERM; getpid (39) is allowed.  A
+  # shell runs them: fork falls back from clone3 to clone on ENOSYS.
+  seccomp_cfg "$b" "$prof" &&
+    set_args "$b" /bin/sh -c 'for n in 435 1000 309 39; do echo "$n $(/payload syscall $n)"; done' || return 1
+  local out rc=0; out=$(runtime run --bundle "$b" "$id" 2>&1) || rc=$?
+  eq "exit status" "$rc" 0 || { echo "$out"; return 1; }
+  eq "what each syscall got" "$(tr '\n' ' ' <<<"$out")" "435 ENOSYS 1000 ENOSYS 309 EPERM 39 ok "
+}
+if [ "$(uname -m)" != x86_64 ]; then
+  unset -f t_enosys_for_syscalls_newer_than_the_profile
+  skip enosys_for_syscalls_newer_than_the_profile "its syscall numbers are x86_64's"
+fi
+t_enosys_not_under_an_allow_default() {
+  # Under SCMP_ACT_ALLOW a number past the profile is the kernel's to answer.
+  new_container scnostub || return 1
+  seccomp_cfg "$b" "$deny_mkdir" && set_args "$b" /payload syscall 435 || return 1
+  local out; out=$(runtime run --bundle "$b" "$id" 2>&1)
+  eq "clone3 with no arguments, as on the host" "$out" "$("$PAYLOAD" syscall 435)"
+}
+t_profile_cache_shared_by_containers() {
+  # Three containers with one profile (its own: EACCES) all get it; with
+  # berth, the first caches the compiled program, the second reads it, and a
+  # damaged entry is replaced without changing what the third one gets.
+  local i out entry before cache=$ROOT/.berth:cache/seccomp
+  before=$(ls "$cache" 2>/dev/null)
+  for i in 1 2 3; do
+    new_container sccache || return 1
+    seccomp_cfg "$b" '{"defaultAction": "SCMP_ACT_ALLOW",
+      "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}' &&
+      set_args "$b" /payload mkdir /tmp/x || return 1
+    out=$(runtime run --bundle "$b" "$id" 2>&1)
+    eq "mkdir in container $i" "$out" EACCES || return 1
+    is_berth || continue
+    if [ "$i" = 1 ]; then
+      entry=$(comm -13 <(echo "$before") <(ls "$cache"))
+      eq "new cache entries" "$(wc -w <<<"$entry")" 1 && [[ $entry == *.bpf ]] || return 1
+      entry=$cache/$entry
+      eq "entry mode and owner" "$(stat -c '%a %u' "$entry")" "600 0" &&
+        eq "cache dir mode and owner" "$(stat -c '%a %u' "$cache")" "700 0" || return 1
+      local inode; inode=$(stat -c %i "$entry")
+    elif [ "$i" = 2 ]; then
+      eq "entry reused, not rewritten" "$(stat -c %i "$entry")" "$inode" || return 1
+      printf 'garbage' > "$entry"
+    else
+      [ "$(stat -c %s "$entry")" -gt 100 ] || { echo "damaged entry not replaced"; return 1; }
+    fi
+  done
+}
+
 run_checks
 finish

@@ -11,6 +11,7 @@
  *   mkdir PATH           write FILE TEXT      stat PATH   tty
  *   wait-signal          ignore-term SECONDS  ppid        pid
  *   memhog MIB [SECONDS] forkbomb N           spin MS
+ *   syscall NR
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -491,6 +492,21 @@ static int cmd_forkbomb(const char *arg) {
   return 0;
 }
 
+/* Makes syscall NR with all six arguments 0 and prints "ok" or the errno's
+ * name: what a seccomp filter answers for a number, whether or not the
+ * kernel or libc knows it.  The caller picks numbers that are harmless with
+ * zero arguments. */
+static int cmd_syscall(const char *arg) {
+  int ok;
+  long nr = parse_long(arg, &ok);
+  if (!ok || nr < 0) return usage("syscall: expected NR");
+  if (syscall(nr, 0L, 0L, 0L, 0L, 0L, 0L) < 0)
+    puts(strerrorname_np(errno) ? strerrorname_np(errno) : "E?");
+  else
+    puts("ok");
+  return 0;
+}
+
 /* Burns CPU for MS milliseconds of wall-clock time.  Under a CFS quota the
  * time includes the throttled stretches, which is what a test wants to see
  * counted in cpu.stat. */
@@ -539,6 +555,7 @@ int main(int argc, char **argv) {
   else if ((n == 1 || n == 2) && !strcmp(c, "memhog")) rc = cmd_memhog(a[0], n == 2 ? a[1] : NULL);
   else if (n == 1 && !strcmp(c, "forkbomb")) rc = cmd_forkbomb(a[0]);
   else if (n == 1 && !strcmp(c, "spin")) rc = cmd_spin(a[0]);
+  else if (n == 1 && !strcmp(c, "syscall")) rc = cmd_syscall(a[0]);
   else if (n == 2 && !strcmp(c, "write")) rc = cmd_write(a[0], a[1]);
   else if (n == 1 && !strcmp(c, "notify")) rc = cmd_notify(a[0]);
   else if (n == 2 && !strcmp(c, "seccomp-listen")) rc = cmd_seccomp_listen(a[0], a[1]);
