@@ -9,7 +9,8 @@ build_pkgs=(meson ninja-build g++ pkg-config libseccomp-dev libcap-dev nlohmann-
 # (clang with its libFuzzer/ASan runtime).  The cgroup v2 guest's QEMU,
 # cpio and kernel are installed by tests/vm/setup.sh when that suite runs,
 # so that a host where they cannot be had skips it instead of failing here.
-test_pkgs=(busybox-static man-db clang libclang-rt-14-dev jq)
+# uidmap: newuidmap/newgidmap for the rootless tests' multi-range mappings.
+test_pkgs=(busybox-static man-db clang libclang-rt-14-dev jq uidmap)
 # tests/clients: Podman with conmon and the CNI plugins (its bridge network
 # test), containerd with its runc v2 shim, runc as the reference runtime,
 # iproute2 for `ip`.  The tests use no system service of these packages:

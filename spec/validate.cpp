@@ -71,13 +71,24 @@ std::vector<Violation> check_config(const Config& c, ValidateFor mode) {
   return out;
 }
 
-Result<void> validate(const Config& c, ValidateFor mode, const std::string& source) {
-  auto v = check_config(c, mode);
+namespace {
+
+Result<void> first_violation(const std::vector<Violation>& v, const std::string& source) {
   if (v.empty()) return {};
   std::string m = source + ": ";
   if (!v.front().path.empty()) m += v.front().path + ": ";
   m += v.front().message;
   return berth::fail(std::move(m));
+}
+
+}  // namespace
+
+Result<void> validate(const Config& c, ValidateFor mode, const std::string& source) {
+  return first_violation(check_config(c, mode), source);
+}
+
+Result<void> validate_rootless(const Config& c, const std::string& source) {
+  return first_violation(check_rootless(c), source);
 }
 
 }  // namespace berth::spec

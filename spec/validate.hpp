@@ -40,4 +40,11 @@ std::vector<Violation> check_config(const Config& c, ValidateFor mode);
 // The first violation as an Error "<source>: <path>: <message>".
 Result<void> validate(const Config& c, ValidateFor mode, const std::string& source = "config.json");
 
+// Rules only a rootless container (berth run without root) has,
+// after validate() (runc's libcontainer/configs/validate/rootless.go): a
+// user namespace, and mount uid=/gid= options that name mapped ids.  Which
+// writer the maps need (newuidmap) is create's business, not a rule.
+std::vector<Violation> check_rootless(const Config& c);
+Result<void> validate_rootless(const Config& c, const std::string& source = "config.json");
+
 }  // namespace berth::spec

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 
@@ -10,6 +11,7 @@
 
 #include "berth_version.h"
 #include "src/runtime/commands.hpp"
+#include "src/runtime/rootless.hpp"
 #include "src/seccomp/support.hpp"
 
 namespace berth::runtime {
@@ -17,7 +19,7 @@ namespace berth::runtime {
 namespace {
 
 constexpr FlagSpec kGlobalFlags[] = {
-    {"root", 0, "DIR", "directory for container state (default \"/run/berth\")"},
+    {"root", 0, "DIR", "directory for container state (default \"/run/berth\"; not root: \"$XDG_RUNTIME_DIR/berth\")"},
     {"log", 0, "FILE", "append log records to FILE instead of stderr"},
     {"log-format", 0, "FORMAT", "log record format: text or json (default \"text\")"},
     {"log-level", 0, "LEVEL", "least severe level logged: debug, info, warning, error"},
@@ -318,8 +320,15 @@ namespace {
 
 Result<void> apply_global(const ParsedArgs& g, Context& ctx) {
   GlobalOptions& o = ctx.global;
-  o.root = g.value("root", o.root);
-  if (o.root.empty()) return fail("--root: must not be empty");
+  if (g.has("root")) {
+    o.root = g.value("root");
+    if (o.root.empty()) return fail("--root: must not be empty");
+  } else {
+    // Non-root: the caller's runtime dir, as runc does.  Without one the
+    // root stays empty, which dispatch() reports for the verbs that need it.
+    auto d = default_state_root(::geteuid(), std::getenv("XDG_RUNTIME_DIR"));
+    o.root = d ? *d : std::string();
+  }
   o.log_file = g.value("log");
   if (g.has("log-format")) {
     auto f = parse_log_format(g.value("log-format"));
@@ -365,6 +374,12 @@ Result<int> dispatch(Context& ctx, const VerbSpec& v, std::span<const std::strin
   if (parsed->flag("help")) {
     print(verb_help(v));
     return 0;
+  }
+  // No --root and no default for this user (apply_global): an error for the
+  // verbs that keep state; `spec` and `features` read none.
+  if (ctx.global.root.empty() && v.name != "spec" && v.name != "features") {
+    auto d = default_state_root(::geteuid(), std::getenv("XDG_RUNTIME_DIR"));
+    return fail(d ? Error("--root: no state root") : d.error());
   }
   int n = static_cast<int>(parsed->positionals().size());
   if (n < v.min_args || (v.max_args >= 0 && n > v.max_args)) {

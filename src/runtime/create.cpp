@@ -31,6 +31,7 @@
 #include "src/runtime/hooks.hpp"
 #include "src/runtime/init.hpp"
 #include "src/runtime/notify.hpp"
+#include "src/runtime/rootless.hpp"
 #include "src/runtime/sync.hpp"
 #include "src/runtime/terminal.hpp"
 #include "src/runtime/trampoline.hpp"
@@ -64,12 +65,29 @@ Result<void> check_preserved_fds(int n) {
 }
 
 
-Result<void> write_id_maps(pid_t pid, const spec::Linux& l) {
-  // An unprivileged writer must deny setgroups before writing gid_map.
-  if (::geteuid() != 0) BERTH_TRY(ns::write_proc_file(pid, "setgroups", "deny"));
-  if (!l.uid_mappings.empty()) BERTH_TRY(ns::write_proc_file(pid, "uid_map", ns::id_map_text(l.uid_mappings)));
-  if (!l.gid_mappings.empty()) BERTH_TRY(ns::write_proc_file(pid, "gid_map", ns::id_map_text(l.gid_mappings)));
-  return {};
+// Who writes a new user namespace's maps (idmap.hpp), decided and the
+// helpers found before any side effect: a missing newuidmap leaves nothing
+// behind.
+struct UserMaps {
+  ns::IdMapPlan plan;
+  ns::IdMapHelpers helpers;
+};
+
+Result<UserMaps> plan_user_maps(const spec::Config& cfg, const std::string& source) {
+  UserMaps m;
+  const spec::Namespace* user = cfg.linux ? cfg.linux->find_namespace(spec::NamespaceType::kUser) : nullptr;
+  if (user == nullptr || !user->path.empty()) return m;
+  m.plan = ns::plan_id_maps(cfg.linux->uid_mappings, cfg.linux->gid_mappings, ::geteuid(), ::getegid());
+  auto h = ns::find_id_map_helpers(m.plan, std::getenv("PATH"));
+  if (!h) return fail(std::move(h).error().context(source));
+  m.helpers = std::move(*h);
+  return m;
+}
+
+// Rootless (rootless.hpp): --rootless, or auto and not the host's root.
+bool is_rootless(const Context& ctx) {
+  auto map = read_file("/proc/self/uid_map");
+  return rootless_mode(ctx.global.rootless, ::geteuid(), map && is_nested_user_namespace(*map));
 }
 
 // pid and time namespaces hold for the caller's future children: join or
@@ -185,6 +203,7 @@ struct Launch {
   const SyncSocket& sync;
   const ns::Plan& plan;
   const seccomp::BpfProgram* filter;
+  const UserMaps& user_maps;
 };
 
 // Id-mapped mounts (idmap.hpp): made here, where berth holds CAP_SYS_ADMIN
@@ -250,7 +269,9 @@ Result<void> handshake(const Launch& l) {
   pid_t pid = l.state.pid;
   if (l.plan.new_user) {
     BERTH_TRY(l.sync.expect(SyncType::kIdMapRequest));
-    BERTH_TRY_CTX(write_id_maps(pid, *l.cfg.linux), "write id maps");
+    BERTH_TRY_CTX(ns::write_user_namespace_maps(pid, l.cfg.linux->uid_mappings, l.cfg.linux->gid_mappings,
+                                                l.user_maps.plan, l.user_maps.helpers),
+                  "write id maps");
     BERTH_TRY(l.sync.send(SyncType::kIdMapDone));
   }
   BERTH_TRY(send_idmapped_mounts(l));
@@ -384,6 +405,13 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   BERTH_TRY(spec::validate(*cfg, spec::ValidateFor::kCreate, cfg_path));
   BERTH_TRY(check_sysctl_not_host(*cfg, cfg_path));
   BERTH_TRY(check_host_support(*cfg, cfg_path));
+  // The config rules hold for a non-root berth (runc: RootlessEUID); the
+  // cgroup leniency below for any rootless mode, root in a user namespace
+  // included (runc: RootlessCgroups).
+  if (::geteuid() != 0) BERTH_TRY(spec::validate_rootless(*cfg, cfg_path));
+  bool rootless = is_rootless(ctx);
+  auto user_maps = plan_user_maps(*cfg, cfg_path);
+  if (!user_maps) return fail(std::move(user_maps).error());
   std::string root_path = cfg->root->path[0] == '/' ? cfg->root->path : *bundle + "/" + cfg->root->path;
   auto rootfs = real_dir(root_path, cfg_path + ": root.path:");
   if (!rootfs) return fail(std::move(rootfs).error());
@@ -415,12 +443,26 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
     auto m = cgroups::make_manager(cfg->linux ? cfg->linux->cgroups_path : "", opt.id);
     if (!m) return fail(std::move(m).error());
     cg = std::move(*m);
-    BERTH_TRY(cg->create());
-    rb.push([&cg] { (void)cg->destroy(); });
-    // Devices are always restricted: what the config allows, plus the
-    // defaults every container needs (runc does the same).
     spec::Resources res = cfg->linux && cfg->linux->resources ? *cfg->linux->resources : spec::Resources{};
-    BERTH_TRY(cg->apply(cgroups::with_default_devices(res)));
+    if (auto made = cg->create(); !made) {
+      // Rootless without a delegated hierarchy (rootless.hpp): no cgroup at
+      // all, unless the config asks for limits, which would go unenforced.
+      if (!rootless || !is_permission_error(made.error())) return fail(std::move(made).error());
+      if (sets_cgroup_limits(res))
+        return fail(std::move(made).error().context(
+            cfg_path + ": linux.resources: a rootless container gets limits only in a cgroup its user may create"));
+      // Nothing is removed: a directory the user may not create was not
+      // created, and one that existed is not ours.
+      ctx.log.debug("rootless: running without a cgroup: " + made.error().message());
+      cg.reset();
+    } else {
+      rb.push([&cg] { (void)cg->destroy(); });
+      // Devices are always restricted: what the config allows, plus the
+      // defaults every container needs (runc does the same); rootless, no
+      // rule can be applied by an unprivileged user, and none is (runc).
+      if (rootless) res.devices.clear();
+      BERTH_TRY(cg->apply(rootless ? res : cgroups::with_default_devices(res)));
+    }
   }
   UniqueFd cgroup_fd;
   if (cg) {
@@ -486,7 +528,7 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   st.annotations = cfg->annotations;
   if (cg) st.cgroup = cg->persist();
   UniqueFd master;
-  Launch l{ctx, opt, master, *cfg, st, pair->first, plan, args.seccomp};
+  Launch l{ctx, opt, master, *cfg, st, pair->first, plan, args.seccomp, *user_maps};
   if (auto h = handshake(l); !h) return fail(child_gone(pid, std::move(h).error()));
   BERTH_TRY(dir->write_state(st));
   if (!opt.pid_file.empty()) BERTH_TRY_CTX(write_file_atomic(opt.pid_file, std::to_string(pid)), "pid file");

@@ -65,8 +65,15 @@ Result<void> join_namespaces(const InitArgs& a) {
 // are "nobody" without any mapped id.  Become root of the new namespace after.
 Result<void> wait_for_id_maps(const InitArgs& a) {
   if (!a.plan->new_user) return {};
+  // Without root the parent (and newuidmap, which checks that it owns us)
+  // can open our /proc/<pid> files only while we are dumpable; nothing of
+  // the container runs yet, so only our own user could look (runc nsexec
+  // does the same).
+  bool unprivileged = ::geteuid() != 0;
+  if (unprivileged) ::prctl(PR_SET_DUMPABLE, 1);
   BERTH_TRY(a.sync->send(SyncType::kIdMapRequest));
   BERTH_TRY(a.sync->expect(SyncType::kIdMapDone));
+  if (unprivileged) ::prctl(PR_SET_DUMPABLE, 0);
   if (::setresgid(0, 0, 0) != 0) return fail_errno("setresgid to root in the user namespace");
   if (::setresuid(0, 0, 0) != 0) return fail_errno("setresuid to root in the user namespace");
   return {};
