@@ -89,6 +89,12 @@ echo "== vm-cgroup2 (pure cgroup v2 guest)"
 out=$(BUILD_DIR=$top/build bash "$top/tests/vm/run.sh" 2>&1); rc=$?
 echo "$out" | grep -vE '^ok - ' | tail -n 40; add_from_output vm-cgroup2 "$out" $rc
 
+# The systemd cgroup driver in a guest whose PID 1 is systemd (the hosts
+# this runs on do not boot with systemd); same kernel, same SKIP rule.
+echo "== vm-systemd (systemd cgroup driver, systemd as the guest's PID 1)"
+out=$(BUILD_DIR=$top/build bash "$top/tests/vm/run-systemd.sh" 2>&1); rc=$?
+echo "$out" | grep -vE '^ok - ' | tail -n 40; add_from_output vm-systemd "$out" $rc
+
 echo "== man"
 out=$(bash "$top/tests/man/render.sh" "$top/build" 2>&1); rc=$?
 echo "$out" | tail -n 5; add_from_output man "$out" $rc

@@ -5,6 +5,9 @@
 
 namespace berth::cgroups {
 
+// systemd_manager.cpp: a systemd record of persist().
+Result<std::unique_ptr<Manager>> open_systemd_manager(const nlohmann::json& j);
+
 namespace {
 
 std::string join(const std::string& base, const std::string& rel) {
@@ -138,6 +141,12 @@ Result<std::unique_ptr<Manager>> open_manager(std::string_view persisted) {
   if (j.is_discarded() || !j.is_object()) return bad();
   auto driver = j.find("driver");
   if (driver == j.end() || !driver->is_string()) return bad();
+  if (*driver == "systemd") {
+    // Its "inner" record is a cgroupfs one, never another systemd one.
+    auto inner = j.find("inner");
+    if (inner == j.end() || !inner->is_object() || inner->value("driver", "") == "systemd") return bad();
+    return open_systemd_manager(j);
+  }
   std::optional<CgroupDir> unified;
   if (auto u = j.find("unified"); u != j.end()) {
     if (!fs::from_json(*u, unified.emplace())) return bad();

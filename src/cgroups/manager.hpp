@@ -5,6 +5,9 @@
 //                    on a hybrid host also the cgroup2 mount, which takes the
 //                    controllers no v1 hierarchy has (hugetlb on the
 //                    development machine) and linux.resources.unified.
+//   systemd (systemd_manager.cpp, systemd.hpp)  a transient systemd unit
+//                    started over D-Bus, around an fs1/fs2 manager for the
+//                    unit's directories; its own cgroupsPath form.
 //
 // make_manager() picks one from the Layout; the lead stores persist() in
 // state.json and later verbs reopen it with open_manager().  Nothing here
@@ -133,7 +136,14 @@ Result<std::unique_ptr<Manager>> make_manager(const Layout& layout,
                                               std::string_view cgroups_path, std::string_view id);
 // Same, for this host: reads /proc/self/mountinfo and /proc/self/cgroup.
 Result<std::unique_ptr<Manager>> make_manager(std::string_view cgroups_path, std::string_view id);
-// Reopens a manager from persist()'s text.
+// The systemd driver (--cgroup-manager systemd): cgroups_path is
+// "slice:prefix:name" (systemd.hpp).  Nothing talks to systemd until
+// create().
+Result<std::unique_ptr<Manager>> make_systemd_manager(const Layout& layout,
+                                                      const std::map<std::string, std::string>& self,
+                                                      std::string_view cgroups_path, std::string_view id);
+Result<std::unique_ptr<Manager>> make_systemd_manager(std::string_view cgroups_path, std::string_view id);
+// Reopens a manager from persist()'s text (any driver).
 Result<std::unique_ptr<Manager>> open_manager(std::string_view persisted);
 
 }  // namespace berth::cgroups

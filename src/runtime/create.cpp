@@ -437,10 +437,10 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   if (!fifo) return fail_errno("open exec fifo");
 
   ns::Plan plan = ns::plan(cfg->linux ? &*cfg->linux : nullptr);
-  if (ctx.global.cgroup_manager == "systemd")
-    return fail("--systemd-cgroup / --cgroup-manager systemd: the systemd cgroup driver is not implemented yet");
   if (ctx.global.cgroup_manager != "disabled") {
-    auto m = cgroups::make_manager(cfg->linux ? cfg->linux->cgroups_path : "", opt.id);
+    std::string_view cgroups_path = cfg->linux ? std::string_view(cfg->linux->cgroups_path) : "";
+    auto m = ctx.global.cgroup_manager == "systemd" ? cgroups::make_systemd_manager(cgroups_path, opt.id)
+                                                    : cgroups::make_manager(cgroups_path, opt.id);
     if (!m) return fail(std::move(m).error());
     cg = std::move(*m);
     spec::Resources res = cfg->linux && cfg->linux->resources ? *cfg->linux->resources : spec::Resources{};

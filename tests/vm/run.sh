@@ -15,6 +15,10 @@
 #                      (/usr/bin/runc: checks the guest tests themselves)
 #   BERTH_VM_TEST      another script to run in the guest instead of
 #                      guest-test.sh (debugging; it sees the same /opt/berth)
+#   BERTH_VM_FLAVOUR   "systemd": systemd is the guest's PID 1
+#                      (build-systemd-overlay.sh; tests/vm/run-systemd.sh)
+#   BERTH_VM_CGROUP    with the systemd flavour, "hybrid": systemd's hybrid
+#                      layout (v1 controllers) instead of pure cgroup v2
 #
 # Always TCG: this host's /dev/kvm is nested and cannot run a stock kernel.
 # One boot runs every check.  When the guest cannot be had at all (no root,
@@ -27,9 +31,19 @@ build=${BUILD_DIR:-$top/build}
 cache=${BERTH_VM_CACHE:-/var/cache/berth-vm}
 timeout_s=${BERTH_VM_TIMEOUT:-300}
 mem=${BERTH_VM_MEM:-1024}
+flavour=${BERTH_VM_FLAVOUR:-busybox}
+suite=vm-cgroup2 append=
+# cgroup_no_v1=all keeps every v1 hierarchy out of reach, so the guest is
+# pure v2 whatever its init did.
+cgroups=cgroup_no_v1=all
+if [ "$flavour" = systemd ]; then
+  suite=vm-systemd
+  append="systemd.unit=berth-test.target systemd.show_status=0 systemd.log_target=console"
+  [ "${BERTH_VM_CGROUP:-unified}" = hybrid ] && cgroups=systemd.unified_cgroup_hierarchy=0
+fi
 
-skip_run() { echo "SKIP: vm-cgroup2: $*"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
-fail_run() { echo "FAIL - vm-cgroup2: $*"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+skip_run() { echo "SKIP: $suite: $*"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
+fail_run() { echo "FAIL - $suite: $*"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || skip_run "needs root"
 [ -x "$build/berth" ] && [ -x "$build/tests/payload/payload" ] ||
@@ -56,6 +70,13 @@ command -v qemu-system-x86_64 >/dev/null || skip_run "qemu-system-x86_64 not ins
 
 bash "$here/build-initramfs.sh" "$kdir" "$build" "$work/initramfs.cpio.gz" ||
   fail_run "cannot build the initramfs"
+if [ "$flavour" = systemd ]; then
+  # A host without systemd installed cannot give the guest one.
+  [ -x /lib/systemd/systemd ] || skip_run "systemd is not installed on this host"
+  bash "$here/build-systemd-overlay.sh" "$work/systemd.cpio.gz" &&
+    cat "$work/systemd.cpio.gz" >> "$work/initramfs.cpio.gz" ||
+    fail_run "cannot build the systemd overlay"
+fi
 kver=$(cat "$kdir/KVER")
 # The unpacked ELF (PVH entry) when setup.sh made one: it skips the
 # in-guest xz decompression, seconds under TCG.
@@ -65,13 +86,11 @@ kernel=$kdir/boot/vmlinuz-$kver
 : > "$work/results"
 booted=$SECONDS
 # -no-reboot: the guest's poweroff -f (or a panic, panic=-1) ends QEMU.
-# cgroup_no_v1=all keeps every v1 hierarchy out of reach, so the guest is
-# pure v2 whatever its init did.
 timeout -k 5 "$timeout_s" qemu-system-x86_64 \
   -accel tcg,thread=multi -cpu max -smp 2 -m "$mem" \
   -nodefaults -no-user-config -display none -no-reboot \
   -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
-  -append "console=ttyS0 cgroup_no_v1=all panic=-1 quiet loglevel=4" \
+  -append "console=ttyS0 $cgroups panic=-1 quiet loglevel=4 $append" \
   -serial "file:$work/console.log" -serial "file:$work/results" \
   </dev/null >"$work/qemu.log" 2>&1 &
 qpid=$!

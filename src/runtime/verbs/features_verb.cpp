@@ -42,10 +42,12 @@ spec::Features current_features() {
   // Id-mapped mounts: open_tree + MOUNT_ATTR_IDMAP in the parent, moved
   // into place by the init (src/namespaces/idmap.hpp; Linux 5.12).
   f.idmap_mounts = true;
-  // cgroupfs managers for v1/hybrid and unified hosts (src/cgroups); no
-  // systemd driver yet.
+  // cgroupfs managers for v1/hybrid and unified hosts, and the systemd
+  // driver (src/cgroups/systemd.hpp; system instance only, no --rootless
+  // user instance).
   f.cgroup_v1 = true;
   f.cgroup_v2 = true;
+  f.cgroup_systemd = true;
   // features.md has no field for device control; like runc's
   // "org.opencontainers.runc.checkpoint.enabled", an annotation says that
   // linux.resources.devices is enforced on cgroup2 too (an eBPF program,
