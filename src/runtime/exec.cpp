@@ -58,6 +58,7 @@ int differing(pid_t pid, const NsFlag (&table)[N]) {
 }
 
 struct ExecChild {
+  std::vector<int> cgroup_tasks;  // v1 "tasks" fds: we join those cgroups ourselves
   bool wait_placed;  // the parent moves us into the container's cgroup first
   const spec::Process* proc;
   const seccomp::BpfProgram* filter;
@@ -69,6 +70,7 @@ struct ExecChild {
 };
 
 Result<void> exec_setup(const ExecChild& c) {
+  BERTH_TRY(join_cgroups_by_tasks(c.cgroup_tasks));
   if (c.wait_placed) BERTH_TRY(c.sync->expect(SyncType::kCgroupPlaced));
   if (c.ns_flags != 0 && ::setns(c.pidfd, c.ns_flags) != 0) return fail_errno("join the container's namespaces");
   // Root of the container's user namespace (if it has one) before applying
@@ -161,23 +163,35 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
   if (!compiled) return fail(std::move(compiled).error());
   std::optional<seccomp::BpfProgram> filter = std::move(*compiled);
   dir->unlock();  // exec may run for long: never hold the container's lock meanwhile
-  // The process joins the container's cgroup: born there with
-  // CLONE_INTO_CGROUP on cgroup2, else moved before it runs anything.
+  // The process joins the container's cgroup before it runs anything: born
+  // there with CLONE_INTO_CGROUP (cgroup2), joining v1 hierarchies itself
+  // (cgroups::Placement), or moved by us as a last resort.
   auto cg = container_cgroup(*st);
   UniqueFd cgroup_fd;
+  std::vector<UniqueFd> tasks_fds;
+  bool parent_places = false;
   if (!req.sub_cgroups.empty() && !cg) return fail("--cgroup: the container has no cgroup");
   if (cg) {
-    std::string v2_sub;
-    if (auto it = req.sub_cgroups.find(""); it != req.sub_cgroups.end()) v2_sub = it->second;
-    if (auto it = req.sub_cgroups.find("unified"); it != req.sub_cgroups.end()) v2_sub = it->second;
-    auto fd = cg->open_v2_dir(v2_sub);
-    if (!fd) return fail(std::move(fd).error());
-    cgroup_fd = std::move(*fd);
+    auto placement = cg->open_placement(req.sub_cgroups);
+    if (!placement) return fail(std::move(placement).error());
+    if (*placement) {
+      cgroup_fd = std::move((*placement)->v2_dir);
+      tasks_fds = std::move((*placement)->v1_tasks);
+    } else {
+      std::string v2_sub;
+      if (auto it = req.sub_cgroups.find(""); it != req.sub_cgroups.end()) v2_sub = it->second;
+      if (auto it = req.sub_cgroups.find("unified"); it != req.sub_cgroups.end()) v2_sub = it->second;
+      auto fd = cg->open_v2_dir(v2_sub);
+      if (!fd) return fail(std::move(fd).error());
+      cgroup_fd = std::move(*fd);
+      parent_places = !cgroup_fd;
+    }
   }
   auto trampoline = open_exec_trampoline(req.process, 3 + req.preserve_fds);
   if (!trampoline) return fail(std::move(trampoline).error());
-  ExecChild child{cg && !cgroup_fd, &req.process, filter ? &*filter : nullptr, pidfd.get(), differing(st->pid, kChildNs),
+  ExecChild child{{}, parent_places, &req.process, filter ? &*filter : nullptr, pidfd.get(), differing(st->pid, kChildNs),
                   req.preserve_fds, &pair->second, trampoline->get()};
+  for (const auto& fd : tasks_fds) child.cgroup_tasks.push_back(fd.get());
 
   BERTH_TRY(assert_single_threaded());
   sigset_t all, old;
