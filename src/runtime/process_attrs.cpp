@@ -67,7 +67,8 @@ Result<void> raise_effective_to_permitted() {
   return {};
 }
 
-Result<void> apply_ambient(const std::optional<std::vector<int>>& ambient) {
+Result<void> apply_ambient(const spec::Capabilities& caps) {
+  const auto& ambient = caps.ambient;
   // Ambient capabilities exist since Linux 4.3.  Each one must already be
   // both permitted and inheritable, so they come after capset.
   // One PR_CAP_AMBIENT_CLEAR_ALL (libcap's cap_reset_ambient asks about
@@ -77,6 +78,11 @@ Result<void> apply_ambient(const std::optional<std::vector<int>>& ambient) {
   if (!ambient) return {};
   for (int cap : *ambient) {
     if (!kernel_knows(cap)) continue;
+    // The kernel refuses (EPERM) an ambient capability that is not both
+    // permitted and inheritable.  `runc spec` writes exactly such a config
+    // (ambient without inheritable), and runc 1.1 ignores the refusal, so
+    // these are skipped; any other failure is an error.
+    if (!contains(caps.permitted, cap) || !contains(caps.inheritable, cap)) continue;
     if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)
       return fail_errno("raise ambient capability " + std::to_string(cap));
   }
@@ -236,7 +242,7 @@ Result<void> apply_capabilities(const std::optional<spec::Capabilities>& caps) {
   BERTH_TRY(set_flag(c.get(), CAP_PERMITTED, caps->permitted, "permitted"));
   BERTH_TRY(set_flag(c.get(), CAP_INHERITABLE, caps->inheritable, "inheritable"));
   if (cap_set_proc(c.get()) != 0) return fail_errno("set process capabilities");
-  return apply_ambient(caps->ambient);
+  return apply_ambient(*caps);
 }
 
 void apply_umask(std::optional<uint32_t> umask) {
