@@ -1,6 +1,7 @@
 // `exec`: a new process in a running container.
 //
-// No intermediate process: the parent joins the pid and time namespaces of
+// No intermediate process (but for a rootless berth, see
+// clone_through_joiner): the parent joins the pid and time namespaces of
 // the container for its children (setns on the init's pidfd), clones, and
 // the child joins every other namespace in one setns(pidfd, flags) call
 // (Linux 5.8), user namespace included, so the kernel orders them.  The
@@ -59,14 +60,15 @@ int differing(pid_t pid, const NsFlag (&table)[N]) {
 
 struct ExecChild {
   std::vector<int> cgroup_tasks;  // v1 "tasks" fds: we join those cgroups ourselves
-  bool wait_placed;  // the parent moves us into the container's cgroup first
-  const spec::Process* proc;
-  const seccomp::BpfProgram* filter;
-  int pidfd;
-  int ns_flags;
-  int preserve_fds;
-  const SyncSocket* sync;
-  int trampoline;  // sealed exec trampoline memfd, or -1 (trampoline.hpp)
+  bool wait_placed = false;       // the parent moves us into the container's cgroup first
+  const spec::Process* proc = nullptr;
+  const seccomp::BpfProgram* filter = nullptr;
+  int pidfd = -1;
+  int ns_flags = 0;
+  bool become_root = false;  // the container has its own user namespace: be its root first
+  int preserve_fds = 0;
+  const SyncSocket* sync = nullptr;
+  int trampoline = -1;  // sealed exec trampoline memfd, or -1 (trampoline.hpp)
 };
 
 Result<void> exec_setup(const ExecChild& c) {
@@ -75,7 +77,7 @@ Result<void> exec_setup(const ExecChild& c) {
   if (c.ns_flags != 0 && ::setns(c.pidfd, c.ns_flags) != 0) return fail_errno("join the container's namespaces");
   // Root of the container's user namespace (if it has one) before applying
   // the process's own user; setns(CLONE_NEWNS) moved us to its root dir.
-  if ((c.ns_flags & CLONE_NEWUSER) != 0 && (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0))
+  if (c.become_root && (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0))
     return fail_errno("become root in the container's user namespace");
   const spec::Process& p = *c.proc;
   if (p.terminal) {
@@ -132,6 +134,39 @@ Result<void> exec_setup(const ExecChild& c) {
   final_exec.exec();
 }
 
+// A berth that is not root (rootless) may not join the container's pid
+// namespace: it belongs to the container's user namespace, where berth has
+// no capability until it joins that too, and berth itself must not join it
+// (container processes could then ptrace it).  A short-lived joiner does
+// instead: it enters the user and pid (and time) namespaces, clones the
+// process with CLONE_PARENT, so that it is berth's child like any other,
+// reports its pid through `report` and exits.  Returns the joiner's exit:
+// the pid was sent unless it failed, in which case its error is on the sync
+// socket.
+long clone_through_joiner(const clone_args& final_args, ExecChild child, int join_flags, int report) {
+  clone_args ja{};
+  ja.exit_signal = SIGCHLD;
+  long joiner = ::syscall(SYS_clone3, &ja, sizeof ja);
+  if (joiner != 0) return joiner;
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  ::prctl(PR_SET_DUMPABLE, 0);
+  if (::setns(child.pidfd, CLONE_NEWUSER | join_flags) != 0) {
+    child.sync->send_error(Error::from_errno("join the container's user and pid namespaces"));
+    ::_exit(1);
+  }
+  child.ns_flags &= ~CLONE_NEWUSER;  // joined: the process may not join it again
+  clone_args fa = final_args;
+  fa.flags |= CLONE_PARENT;
+  long pid = ::syscall(SYS_clone3, &fa, sizeof fa);
+  if (pid == 0) exec_child(child);
+  if (pid < 0) {
+    child.sync->send_error(Error::from_errno("clone3 exec process"));
+    ::_exit(1);
+  }
+  pid_t p = static_cast<pid_t>(pid);
+  ::_exit(::write(report, &p, sizeof p) == static_cast<ssize_t>(sizeof p) ? 0 : 1);
+}
+
 }  // namespace
 
 Result<int> exec_process(Context& ctx, const ExecRequest& req) {
@@ -154,7 +189,9 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
   if (!pidfd) return fail("container " + quote(req.id) + " is not running");
 
   int parent_ns = differing(st->pid, kParentNs);
-  if (parent_ns != 0 && ::setns(pidfd.get(), parent_ns) != 0)
+  int child_ns = differing(st->pid, kChildNs);
+  const bool via_joiner = parent_ns != 0 && (child_ns & CLONE_NEWUSER) != 0 && ::geteuid() != 0;
+  if (parent_ns != 0 && !via_joiner && ::setns(pidfd.get(), parent_ns) != 0)
     return fail_errno("join the container's pid namespace");
   auto pair = SyncSocket::make_pair();
   if (!pair) return fail(std::move(pair).error());
@@ -189,8 +226,16 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
   }
   auto trampoline = open_exec_trampoline(req.process, 3 + req.preserve_fds);
   if (!trampoline) return fail(std::move(trampoline).error());
-  ExecChild child{{}, parent_places, &req.process, filter ? &*filter : nullptr, pidfd.get(), differing(st->pid, kChildNs),
-                  req.preserve_fds, &pair->second, trampoline->get()};
+  ExecChild child;
+  child.wait_placed = parent_places;
+  child.proc = &req.process;
+  child.filter = filter ? &*filter : nullptr;
+  child.pidfd = pidfd.get();
+  child.ns_flags = child_ns;
+  child.become_root = (child_ns & CLONE_NEWUSER) != 0;
+  child.preserve_fds = req.preserve_fds;
+  child.sync = &pair->second;
+  child.trampoline = trampoline->get();
   for (const auto& fd : tasks_fds) child.cgroup_tasks.push_back(fd.get());
 
   BERTH_TRY(assert_single_threaded());
@@ -203,10 +248,37 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
     ca.flags |= CLONE_INTO_CGROUP;
     ca.cgroup = static_cast<uint64_t>(cgroup_fd.get());
   }
-  long pid = ::syscall(SYS_clone3, &ca, sizeof ca);
-  if (pid == 0) exec_child(child);
-  int clone_errno = errno;
-  pair->second.close();
+  long pid;
+  int clone_errno = 0;
+  if (via_joiner) {
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) != 0) {
+      ::sigprocmask(SIG_SETMASK, &old, nullptr);
+      return fail_errno("pipe");
+    }
+    UniqueFd rd(report[0]), wr(report[1]);
+    long joiner = clone_through_joiner(ca, child, parent_ns, wr.get());
+    clone_errno = errno;
+    wr.reset();
+    pair->second.close();
+    if (joiner < 0) {
+      ::sigprocmask(SIG_SETMASK, &old, nullptr);
+      return fail_errno("clone3 exec process", clone_errno);
+    }
+    ::waitpid(static_cast<pid_t>(joiner), nullptr, 0);
+    pid_t p = -1;
+    if (::read(rd.get(), &p, sizeof p) != static_cast<ssize_t>(sizeof p)) {
+      ::sigprocmask(SIG_SETMASK, &old, nullptr);
+      auto r = pair->first.expect(SyncType::kReady);  // the joiner's error, or EOF
+      return fail(r ? Error("exec: the namespace joiner failed") : std::move(r).error());
+    }
+    pid = p;
+  } else {
+    pid = ::syscall(SYS_clone3, &ca, sizeof ca);
+    if (pid == 0) exec_child(child);
+    clone_errno = errno;
+    pair->second.close();
+  }
   if (pid < 0) {
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     return fail_errno("clone3 exec process", clone_errno);
