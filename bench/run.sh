@@ -151,6 +151,19 @@ bundle() {
 }
 bundle s .
 for ((k = 0; k < PAR; k++)); do bundle "p$k" .; done
+# The floor's containers get a cgroup in every hierarchy too, beneath this
+# run's $CG like the runtimes' (bench/floor.c, FLOOR_CGROUPS).  A v1 cpuset
+# parent must have cpus and mems before anything can join below it.
+floor_cg=()
+for d in $(cg_parents); do
+  mkdir -p "$d/$CG" || die "cannot create cgroup $d/$CG"
+  if [ -f "$d/$CG/cpuset.cpus" ] && [ -z "$(cat "$d/$CG/cpuset.cpus")" ]; then
+    cat "$d/cpuset.cpus" > "$d/$CG/cpuset.cpus" && cat "$d/cpuset.mems" > "$d/$CG/cpuset.mems" ||
+      die "cannot fill cpuset $d/$CG"
+  fi
+  floor_cg+=("$d/$CG")
+done
+FLOOR_CGROUPS=$(IFS=:; echo "${floor_cg[*]}")
 for r in berth crun runc; do
   bundle "x-$r" '.process.args = ["sleep", "1000"]'
   bundle "m-$r" '.process.args = ["echo", "ok"]'
@@ -228,7 +241,7 @@ for ((i = -1; i < N; i++)); do          # i = -1: one warm-up round, not recorde
     failed run "$r" && continue
     case $r in
       crunwrap) m "$T/bin/crunwrap" /bin/true ;;
-      floor) m "$T/bin/floor" "$T/rootfs" ;;
+      floor) FLOOR_CGROUPS=$FLOOR_CGROUPS m "$T/bin/floor" "$T/rootfs" ;;
       *) rt_cmd "$r"; m "${RT[@]}" run --bundle "$T/b/s" "r-$r-$i" ;;
     esac
     if [ "$R_RC" != 0 ]; then
@@ -320,7 +333,7 @@ for ((i = 0; i < PAR_ROUNDS; i++)); do
         m -n "$PAR" "$T/bin/crunwrap" /bin/true; c=$R_NS; ccpu=$R_CPU; cf=$R_RC
         m -n "$PAR" "$T/bin/crunwrap" /bin/true; d=$R_NS; dcpu=$R_CPU; df=$R_RC ;;
       floor)      # one parallel batch of whole floor containers
-        m -n "$PAR" "$T/bin/floor" "$T/rootfs"; c=$R_NS; ccpu=$R_CPU; cf=$R_RC; d=0; dcpu=0; df=0 ;;
+        FLOOR_CGROUPS=$FLOOR_CGROUPS m -n "$PAR" "$T/bin/floor" "$T/rootfs"; c=$R_NS; ccpu=$R_CPU; cf=$R_RC; d=0; dcpu=0; df=0 ;;
       *)
         rt_cmd "$r"
         m -n "$PAR" "${RT[@]}" create --bundle "$T/b/p{}" "p{}-$r-$i"; c=$R_NS; ccpu=$R_CPU; cf=$R_RC
@@ -500,7 +513,7 @@ done
 echo "$rule"
 cat <<NOTES | fold -s -w 120
 median/min/max: wall time of the runtime processes alone (bench/bt.c: fork to wait4, no shell); cpu-med: their user+sys CPU time (steadier under other load); berth/x: berth's median over x's.
-crun = through bench/crunwrap (raw); crun-adj = minus crunwrap /bin/true per crun call ($(cell "${wrap_run:-0}" 1000000) ms); floor = bench/floor.c (clone with the same namespaces, bind rootfs, /proc, pivot_root, exec; for exec: setns + fork + exec).
+crun = through bench/crunwrap (raw); crun-adj = minus crunwrap /bin/true per crun call ($(cell "${wrap_run:-0}" 1000000) ms); floor = bench/floor.c (clone with the same namespaces into a cgroup in every hierarchy, bind rootfs, /proc, pivot_root, exec; for exec: setns + fork + exec).
 6 = smallest linux.resources.memory.limit under which \`run echo ok\` succeeds (64 KiB steps, confirmed 3 times).
 NOTES
 for note in "${notes[@]}"; do echo "note: $note" | fold -s -w 120; done

@@ -5,7 +5,9 @@
 // added there, linux.resources.unified goes there, and so do resources of
 // controllers that no v1 hierarchy has but cgroup2 offers (hugetlb on the
 // development machine), planned with plan_v2's file names.
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -87,22 +89,32 @@ class Fs1Manager final : public Manager {
 
   Result<void> add_process(pid_t pid, const SubCgroups& sub) override {
     for (const auto& d : v1_) {
-      // A controller-specific entry wins over the "" default.
-      std::string_view path;
-      if (auto all = sub.find(""); all != sub.end()) path = all->second;
-      for (const auto& c : d.controllers)
-        if (auto it = sub.find(c); it != sub.end()) path = it->second;
-      auto dir = sub_cgroup_dir(d.dir(), path);
+      auto dir = v1_dir(d, sub);
       if (!dir) return fail(std::move(dir).error());
       BERTH_TRY(fs::write_in(*dir, "cgroup.procs", std::to_string(pid)));
     }
-    if (unified_mgr_) {
-      SubCgroups u;
-      if (auto it = sub.find("unified"); it != sub.end()) u[""] = it->second;
-      else if (auto all = sub.find(""); all != sub.end()) u[""] = all->second;
-      BERTH_TRY(unified_mgr_->add_process(pid, u));
-    }
+    if (unified_mgr_) BERTH_TRY(unified_mgr_->add_process(pid, unified_sub(sub)));
     return {};
+  }
+
+  Result<std::optional<Placement>> open_placement(const SubCgroups& sub) const override {
+    Placement p;
+    for (const auto& d : v1_) {
+      auto dir = v1_dir(d, sub);
+      if (!dir) return fail(std::move(dir).error());
+      std::string tasks = *dir + "/tasks";
+      UniqueFd fd(::open(tasks.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
+      if (!fd) return fail_errno("open " + quote(tasks));
+      p.v1_tasks.push_back(std::move(fd));
+    }
+    if (unified_mgr_) {
+      auto u = unified_sub(sub);
+      auto it = u.find("");
+      auto fd = unified_mgr_->open_v2_dir(it == u.end() ? std::string_view{} : it->second);
+      if (!fd) return fail(std::move(fd).error());
+      p.v2_dir = std::move(*fd);
+    }
+    return std::optional<Placement>(std::move(p));
   }
 
   Result<void> apply(const spec::Resources& r) override;
@@ -208,6 +220,21 @@ class Fs1Manager final : public Manager {
   }
 
  private:
+  // exec --cgroup: a controller-specific entry wins over the "" default.
+  static Result<std::string> v1_dir(const CgroupDir& d, const SubCgroups& sub) {
+    std::string_view path;
+    if (auto all = sub.find(""); all != sub.end()) path = all->second;
+    for (const auto& c : d.controllers)
+      if (auto it = sub.find(c); it != sub.end()) path = it->second;
+    return sub_cgroup_dir(d.dir(), path);
+  }
+  static SubCgroups unified_sub(const SubCgroups& sub) {
+    SubCgroups u;
+    if (auto it = sub.find("unified"); it != sub.end()) u[""] = it->second;
+    else if (auto all = sub.find(""); all != sub.end()) u[""] = all->second;
+    return u;
+  }
+
   const CgroupDir* find(std::string_view controller) const {
     for (const auto& d : v1_)
       if (std::find(d.controllers.begin(), d.controllers.end(), controller) != d.controllers.end())

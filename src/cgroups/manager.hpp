@@ -63,6 +63,22 @@ using SubCgroups = std::map<std::string, std::string>;
 // leave it ("..", absolute paths).
 Result<std::string> sub_cgroup_dir(const std::string& dir, std::string_view sub);
 
+// How a new process can join the container's cgroup without the parent
+// writing its pid to cgroup.procs.  That write (either version) takes
+// cgroup_threadgroup_rwsem for writing, which waits for an RCU grace period
+// whenever the lock was idle: 6-17 ms per container start on the development
+// VM, the largest single cost of one (runc and crun pay it too).  Two ways
+// skip the lock: clone3(CLONE_INTO_CGROUP) into a cgroup2 directory, and a
+// single-threaded process writing "0" (itself) to a v1 hierarchy's "tasks"
+// file (kernel 5.13, cgroup_procs_write_start: a lone thread migrating
+// itself needs no threadgroup stability).  Permission is checked with the
+// credentials the file was opened with, so the parent opens, the child
+// writes, from any namespace.
+struct Placement {
+  UniqueFd v2_dir;                 // for CLONE_INTO_CGROUP; invalid: no cgroup2 side
+  std::vector<UniqueFd> v1_tasks;  // "tasks" of each v1 hierarchy, opened O_WRONLY
+};
+
 class Manager {
  public:
   virtual ~Manager() = default;
@@ -81,6 +97,13 @@ class Manager {
   // `sub` (exec --cgroup): controller -> sub-cgroup of the container's;
   // the key "" applies to every hierarchy without its own entry.
   virtual Result<void> add_process(pid_t pid, const SubCgroups& sub = {}) = 0;
+  // The files and fds for a child to place itself (Placement), or nullopt
+  // when the manager only supports add_process() after clone (then
+  // open_v2_dir() still gives the CLONE_INTO_CGROUP fd, if any).
+  virtual Result<std::optional<Placement>> open_placement(const SubCgroups& sub = {}) const {
+    (void)sub;
+    return std::optional<Placement>();
+  }
   // Translates (plan_v1/plan_v2) and writes resources; used by create and
   // update.  Errors name the spec field, or the file, value and directory.
   // Device rules: devices.allow/deny on v1 and hybrid hosts, an eBPF

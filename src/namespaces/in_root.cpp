@@ -62,9 +62,19 @@ Result<UniqueFd> open_in_root(int rootfd, std::string_view path, int flags) {
 
 Result<UniqueFd> make_in_root(int rootfd, std::string_view path, NodeKind kind, unsigned mode, int depth) {
   auto parts = components(path);
+  if (parts.empty()) {
+    UniqueFd root(::fcntl(rootfd, F_DUPFD_CLOEXEC, 0));
+    if (!root) return fail_errno("dup root fd");
+    return root;
+  }
   std::string prefix;
-  UniqueFd cur(::fcntl(rootfd, F_DUPFD_CLOEXEC, 0));
-  if (!cur) return fail_errno("dup root fd");
+  // Most targets exist already (the rootfs's /proc, /dev, /sys): one openat2
+  // of the whole path instead of one per component.
+  for (auto c : parts) prefix.append(prefix.empty() ? "" : "/").append(c);
+  if (long fd = openat2_raw(rootfd, prefix.c_str(), O_PATH); fd >= 0) return UniqueFd(static_cast<int>(fd));
+  if (errno != ENOENT) return fail_errno("open " + quote("/" + prefix) + " in the container root");
+  prefix.clear();
+  UniqueFd cur;
   for (size_t i = 0; i < parts.size(); ++i) {
     bool last = i + 1 == parts.size();
     std::string parent = prefix.empty() ? "." : prefix;

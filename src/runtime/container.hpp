@@ -87,6 +87,9 @@ Result<std::optional<seccomp::BpfProgram>> compile_seccomp(Context& ctx, const s
 
 // Child side: installs the filter and hands a NOTIFY listener to the parent.
 Result<void> load_seccomp(const seccomp::BpfProgram& p, const SyncSocket& sync);
+// Child side of cgroups::Placement: joins the v1 cgroups whose "tasks"
+// files the parent opened, by writing "0" (this single thread) to each.
+Result<void> join_cgroups_by_tasks(const std::vector<int>& tasks_fds);
 
 // STYLE.md: berth must be single-threaded when it clones; checked, not assumed.
 Result<void> assert_single_threaded();

@@ -464,17 +464,31 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
       BERTH_TRY(cg->apply(rootless ? res : cgroups::with_default_devices(res)));
     }
   }
+  // Placement (cgroups::Placement): born in the cgroup2 directory
+  // (CLONE_INTO_CGROUP), joining v1 hierarchies itself through "tasks" fds
+  // opened here; the parent's cgroup.procs writes after clone only for a
+  // manager that offers neither.
   UniqueFd cgroup_fd;
+  std::vector<UniqueFd> tasks_fds;
+  bool parent_places = false;
   if (cg) {
-    auto fd = cg->open_v2_dir();
-    if (!fd) return fail(std::move(fd).error());
-    cgroup_fd = std::move(*fd);
+    auto placement = cg->open_placement();
+    if (!placement) return fail(std::move(placement).error());
+    if (*placement) {
+      cgroup_fd = std::move((*placement)->v2_dir);
+      tasks_fds = std::move((*placement)->v1_tasks);
+    } else {
+      auto fd = cg->open_v2_dir();
+      if (!fd) return fail(std::move(fd).error());
+      cgroup_fd = std::move(*fd);
+      parent_places = !cgroup_fd;
+    }
   }
   unsigned long clone_flags = plan.clone_flags;
-  // Without CLONE_INTO_CGROUP the init is moved after clone; a cgroup
-  // namespace made at clone would be rooted at berth's cgroup instead of the
-  // container's, so the init unshares it once placed.
-  bool late_cgroupns = cg && !cgroup_fd && (clone_flags & CLONE_NEWCGROUP) != 0;
+  // Placed (in v1 hierarchies) only after clone, the init would get a cgroup
+  // namespace rooted at berth's cgroups there if it made one at clone: it
+  // unshares it once placed.
+  bool late_cgroupns = (parent_places || !tasks_fds.empty()) && (clone_flags & CLONE_NEWCGROUP) != 0;
   if (late_cgroupns) clone_flags &= ~static_cast<unsigned long>(CLONE_NEWCGROUP);
   BERTH_TRY(enter_parent_namespaces(plan, cfg->linux ? &*cfg->linux : nullptr));
   auto pair = SyncSocket::make_pair();
@@ -493,7 +507,8 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   args.no_new_keyring = opt.no_new_keyring;
   args.id = opt.id;
   args.seccomp = filter ? &*filter : nullptr;
-  args.wait_placed = cg && !cgroup_fd;
+  args.wait_placed = parent_places;
+  for (const auto& fd : tasks_fds) args.cgroup_tasks.push_back(fd.get());
   args.late_cgroupns = late_cgroupns;
 
   BERTH_TRY(assert_single_threaded());
@@ -511,7 +526,8 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   pair->second.close();
   fifo.reset();
   trampoline->reset();
-  if (cg && !cgroup_fd) {
+  tasks_fds.clear();
+  if (parent_places) {
     BERTH_TRY(cg->add_process(pid));
     BERTH_TRY(pair->first.send(SyncType::kCgroupPlaced));
   }

@@ -56,7 +56,7 @@ Result<Watched> open_watched(Context& ctx, const std::string& id) {
   Watched w{container_cgroup(*st), open_init_pidfd(*st)};
   if (!w.cgroup)
     return fail("container " + quote(id) +
-                " has no cgroup (created with --cgroup-manager disabled)");
+                " has no cgroup (--cgroup-manager disabled, or rootless without one)");
   if (!w.init) return fail("container " + quote(id) + " is not running");
   return w;
 }

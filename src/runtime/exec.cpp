@@ -1,6 +1,7 @@
 // `exec`: a new process in a running container.
 //
-// No intermediate process: the parent joins the pid and time namespaces of
+// No intermediate process (but for a rootless berth, see
+// clone_through_joiner): the parent joins the pid and time namespaces of
 // the container for its children (setns on the init's pidfd), clones, and
 // the child joins every other namespace in one setns(pidfd, flags) call
 // (Linux 5.8), user namespace included, so the kernel orders them.  The
@@ -58,22 +59,25 @@ int differing(pid_t pid, const NsFlag (&table)[N]) {
 }
 
 struct ExecChild {
-  bool wait_placed;  // the parent moves us into the container's cgroup first
-  const spec::Process* proc;
-  const seccomp::BpfProgram* filter;
-  int pidfd;
-  int ns_flags;
-  int preserve_fds;
-  const SyncSocket* sync;
-  int trampoline;  // sealed exec trampoline memfd, or -1 (trampoline.hpp)
+  std::vector<int> cgroup_tasks;  // v1 "tasks" fds: we join those cgroups ourselves
+  bool wait_placed = false;       // the parent moves us into the container's cgroup first
+  const spec::Process* proc = nullptr;
+  const seccomp::BpfProgram* filter = nullptr;
+  int pidfd = -1;
+  int ns_flags = 0;
+  bool become_root = false;  // the container has its own user namespace: be its root first
+  int preserve_fds = 0;
+  const SyncSocket* sync = nullptr;
+  int trampoline = -1;  // sealed exec trampoline memfd, or -1 (trampoline.hpp)
 };
 
 Result<void> exec_setup(const ExecChild& c) {
+  BERTH_TRY(join_cgroups_by_tasks(c.cgroup_tasks));
   if (c.wait_placed) BERTH_TRY(c.sync->expect(SyncType::kCgroupPlaced));
   if (c.ns_flags != 0 && ::setns(c.pidfd, c.ns_flags) != 0) return fail_errno("join the container's namespaces");
   // Root of the container's user namespace (if it has one) before applying
   // the process's own user; setns(CLONE_NEWNS) moved us to its root dir.
-  if ((c.ns_flags & CLONE_NEWUSER) != 0 && (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0))
+  if (c.become_root && (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0))
     return fail_errno("become root in the container's user namespace");
   const spec::Process& p = *c.proc;
   if (p.terminal) {
@@ -130,6 +134,39 @@ Result<void> exec_setup(const ExecChild& c) {
   final_exec.exec();
 }
 
+// A berth that is not root (rootless) may not join the container's pid
+// namespace: it belongs to the container's user namespace, where berth has
+// no capability until it joins that too, and berth itself must not join it
+// (container processes could then ptrace it).  A short-lived joiner does
+// instead: it enters the user and pid (and time) namespaces, clones the
+// process with CLONE_PARENT, so that it is berth's child like any other,
+// reports its pid through `report` and exits.  Returns the joiner's exit:
+// the pid was sent unless it failed, in which case its error is on the sync
+// socket.
+long clone_through_joiner(const clone_args& final_args, ExecChild child, int join_flags, int report) {
+  clone_args ja{};
+  ja.exit_signal = SIGCHLD;
+  long joiner = ::syscall(SYS_clone3, &ja, sizeof ja);
+  if (joiner != 0) return joiner;
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  ::prctl(PR_SET_DUMPABLE, 0);
+  if (::setns(child.pidfd, CLONE_NEWUSER | join_flags) != 0) {
+    child.sync->send_error(Error::from_errno("join the container's user and pid namespaces"));
+    ::_exit(1);
+  }
+  child.ns_flags &= ~CLONE_NEWUSER;  // joined: the process may not join it again
+  clone_args fa = final_args;
+  fa.flags |= CLONE_PARENT;
+  long pid = ::syscall(SYS_clone3, &fa, sizeof fa);
+  if (pid == 0) exec_child(child);
+  if (pid < 0) {
+    child.sync->send_error(Error::from_errno("clone3 exec process"));
+    ::_exit(1);
+  }
+  pid_t p = static_cast<pid_t>(pid);
+  ::_exit(::write(report, &p, sizeof p) == static_cast<ssize_t>(sizeof p) ? 0 : 1);
+}
+
 }  // namespace
 
 Result<int> exec_process(Context& ctx, const ExecRequest& req) {
@@ -152,7 +189,9 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
   if (!pidfd) return fail("container " + quote(req.id) + " is not running");
 
   int parent_ns = differing(st->pid, kParentNs);
-  if (parent_ns != 0 && ::setns(pidfd.get(), parent_ns) != 0)
+  int child_ns = differing(st->pid, kChildNs);
+  const bool via_joiner = parent_ns != 0 && (child_ns & CLONE_NEWUSER) != 0 && ::geteuid() != 0;
+  if (parent_ns != 0 && !via_joiner && ::setns(pidfd.get(), parent_ns) != 0)
     return fail_errno("join the container's pid namespace");
   auto pair = SyncSocket::make_pair();
   if (!pair) return fail(std::move(pair).error());
@@ -161,23 +200,43 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
   if (!compiled) return fail(std::move(compiled).error());
   std::optional<seccomp::BpfProgram> filter = std::move(*compiled);
   dir->unlock();  // exec may run for long: never hold the container's lock meanwhile
-  // The process joins the container's cgroup: born there with
-  // CLONE_INTO_CGROUP on cgroup2, else moved before it runs anything.
+  // The process joins the container's cgroup before it runs anything: born
+  // there with CLONE_INTO_CGROUP (cgroup2), joining v1 hierarchies itself
+  // (cgroups::Placement), or moved by us as a last resort.
   auto cg = container_cgroup(*st);
   UniqueFd cgroup_fd;
+  std::vector<UniqueFd> tasks_fds;
+  bool parent_places = false;
   if (!req.sub_cgroups.empty() && !cg) return fail("--cgroup: the container has no cgroup");
   if (cg) {
-    std::string v2_sub;
-    if (auto it = req.sub_cgroups.find(""); it != req.sub_cgroups.end()) v2_sub = it->second;
-    if (auto it = req.sub_cgroups.find("unified"); it != req.sub_cgroups.end()) v2_sub = it->second;
-    auto fd = cg->open_v2_dir(v2_sub);
-    if (!fd) return fail(std::move(fd).error());
-    cgroup_fd = std::move(*fd);
+    auto placement = cg->open_placement(req.sub_cgroups);
+    if (!placement) return fail(std::move(placement).error());
+    if (*placement) {
+      cgroup_fd = std::move((*placement)->v2_dir);
+      tasks_fds = std::move((*placement)->v1_tasks);
+    } else {
+      std::string v2_sub;
+      if (auto it = req.sub_cgroups.find(""); it != req.sub_cgroups.end()) v2_sub = it->second;
+      if (auto it = req.sub_cgroups.find("unified"); it != req.sub_cgroups.end()) v2_sub = it->second;
+      auto fd = cg->open_v2_dir(v2_sub);
+      if (!fd) return fail(std::move(fd).error());
+      cgroup_fd = std::move(*fd);
+      parent_places = !cgroup_fd;
+    }
   }
   auto trampoline = open_exec_trampoline(req.process, 3 + req.preserve_fds);
   if (!trampoline) return fail(std::move(trampoline).error());
-  ExecChild child{cg && !cgroup_fd, &req.process, filter ? &*filter : nullptr, pidfd.get(), differing(st->pid, kChildNs),
-                  req.preserve_fds, &pair->second, trampoline->get()};
+  ExecChild child;
+  child.wait_placed = parent_places;
+  child.proc = &req.process;
+  child.filter = filter ? &*filter : nullptr;
+  child.pidfd = pidfd.get();
+  child.ns_flags = child_ns;
+  child.become_root = (child_ns & CLONE_NEWUSER) != 0;
+  child.preserve_fds = req.preserve_fds;
+  child.sync = &pair->second;
+  child.trampoline = trampoline->get();
+  for (const auto& fd : tasks_fds) child.cgroup_tasks.push_back(fd.get());
 
   BERTH_TRY(assert_single_threaded());
   sigset_t all, old;
@@ -189,10 +248,37 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
     ca.flags |= CLONE_INTO_CGROUP;
     ca.cgroup = static_cast<uint64_t>(cgroup_fd.get());
   }
-  long pid = ::syscall(SYS_clone3, &ca, sizeof ca);
-  if (pid == 0) exec_child(child);
-  int clone_errno = errno;
-  pair->second.close();
+  long pid;
+  int clone_errno = 0;
+  if (via_joiner) {
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) != 0) {
+      ::sigprocmask(SIG_SETMASK, &old, nullptr);
+      return fail_errno("pipe");
+    }
+    UniqueFd rd(report[0]), wr(report[1]);
+    long joiner = clone_through_joiner(ca, child, parent_ns, wr.get());
+    clone_errno = errno;
+    wr.reset();
+    pair->second.close();
+    if (joiner < 0) {
+      ::sigprocmask(SIG_SETMASK, &old, nullptr);
+      return fail_errno("clone3 exec process", clone_errno);
+    }
+    ::waitpid(static_cast<pid_t>(joiner), nullptr, 0);
+    pid_t p = -1;
+    if (::read(rd.get(), &p, sizeof p) != static_cast<ssize_t>(sizeof p)) {
+      ::sigprocmask(SIG_SETMASK, &old, nullptr);
+      auto r = pair->first.expect(SyncType::kReady);  // the joiner's error, or EOF
+      return fail(r ? Error("exec: the namespace joiner failed") : std::move(r).error());
+    }
+    pid = p;
+  } else {
+    pid = ::syscall(SYS_clone3, &ca, sizeof ca);
+    if (pid == 0) exec_child(child);
+    clone_errno = errno;
+    pair->second.close();
+  }
   if (pid < 0) {
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     return fail_errno("clone3 exec process", clone_errno);

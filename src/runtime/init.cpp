@@ -274,9 +274,25 @@ Result<void> load_seccomp(const seccomp::BpfProgram& p, const SyncSocket& sync) 
   return {};
 }
 
+Result<void> join_cgroups_by_tasks(const std::vector<int>& tasks_fds) {
+  for (int fd : tasks_fds) {
+    if (::write(fd, "0", 1) == 1) continue;
+    int e = errno;
+    char path[512] = "?";
+    ssize_t n = ::readlink(("/proc/self/fd/" + std::to_string(fd)).c_str(), path, sizeof path - 1);
+    path[n > 0 ? n : 1] = '\0';
+    return fail_errno("join cgroup: write \"0\" to " + quote(path), e);
+  }
+  return {};
+}
+
 void container_init(const InitArgs& a) {
   // Die with the parent while setting up; cleared just before kReady.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Into the container's v1 cgroups first, with the fds the parent opened
+  // (cgroups::Placement: a thread moving itself skips the RCU grace period
+  // that the parent's cgroup.procs write of our pid would wait for).
+  INIT_TRY(a, join_cgroups_by_tasks(a.cgroup_tasks));
   // Drop every fd of the parent's but the sync socket, the exec fifo and the
   // preserved ones right away: the locked state directory fd in particular
   // would keep the container's lock held until execve.

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "spec/config.hpp"
 #include "src/namespaces/plan.hpp"
@@ -27,6 +28,7 @@ struct InitArgs {
   bool no_new_keyring = false;
   std::string id;
   const seccomp::BpfProgram* seccomp = nullptr;  // compiled by the parent
+  std::vector<int> cgroup_tasks;  // v1 "tasks" files to write "0" to: we join those cgroups ourselves
   bool wait_placed = false;    // the parent moves us into the cgroup, then sends kCgroupPlaced
   bool late_cgroupns = false;  // unshare the cgroup namespace once placed
 };

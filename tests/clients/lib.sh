@@ -51,6 +51,10 @@ fi
 exec </dev/null                    # no container may read the caller's terminal
 T=$(mktemp -d /tmp/berth-clients.XXXXXX)
 chmod 0755 "$T"
+# The clients' helpers inherit our working directory, and at least one of
+# them leaves a file there (an empty "oom" appeared in the checkout after
+# the OOM checks): work from our own temp dir.
+cd "$T" || exit 1
 CG_PARENT=berth-clients-$$
 CACHE=${BERTH_CLIENTS_CACHE:-$T/cache}
 mkdir -p "$T/bin" "$T/wrap" "$CACHE"

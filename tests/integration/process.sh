@@ -200,6 +200,14 @@ t_capabilities_ambient_non_root() {
                              \"inheritable\": $all, \"ambient\": $all}" caps) || return 1
   eq caps "$out" "$(printf 'CapInh:\t%016x\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t%016x\nCapAmb:\t%016x' 32 32 32 32 32)"
 }
+t_ambient_without_inheritable_is_skipped() {
+  # What `runc spec` writes: ambient capabilities that are not inheritable.
+  # The kernel refuses to raise those; runc runs the container anyway.
+  local all='["CAP_KILL"]' out
+  out=$(run_payload ambnoinh ".process.capabilities = {\"bounding\": $all, \"effective\": $all,
+                             \"permitted\": $all, \"ambient\": $all}" caps) || return 1
+  eq caps "$out" "$(printf 'CapInh:\t%016x\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t%016x\nCapAmb:\t%016x' 0 32 32 32 0)"
+}
 t_no_new_privileges() {
   local out
   out=$(run_payload nnp '.process.noNewPrivileges = true' cat /proc/self/status) || return 1

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -290,6 +291,18 @@ TEST_CASE("fs1 manager on a fake hybrid tree routes each controller", "[cgroup-m
   REQUIRE(m->add_process(a));
   for (const auto& d : {mem, cpu, pids, frz, uni})
     CHECK(get(d, "cgroup.procs") == std::to_string(a));
+  // Self-placement: "tasks" of each v1 hierarchy, the cgroup2 dir for CLONE_INTO_CGROUP.
+  for (const auto& d : {mem, cpu, pids, frz}) put(d, "tasks");
+  auto placement = m->open_placement();
+  REQUIRE(placement);
+  REQUIRE(placement->has_value());
+  std::vector<std::string> tasks;
+  for (const auto& t : (*placement)->v1_tasks)
+    tasks.push_back(std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(t.get())).string());
+  std::sort(tasks.begin(), tasks.end());
+  CHECK(tasks == std::vector<std::string>{cpu + "/tasks", frz + "/tasks", mem + "/tasks", pids + "/tasks"});
+  REQUIRE((*placement)->v2_dir.valid());
+  CHECK(std::filesystem::read_symlink("/proc/self/fd/" + std::to_string((*placement)->v2_dir.get())) == uni);
   auto listed = m->pids();
   REQUIRE(listed);
   CHECK(*listed == std::vector<pid_t>{a});
@@ -393,6 +406,58 @@ TEST_CASE("real v1 pids cgroup: create / join / limit / kill / destroy", "[cgrou
   kids.pids.clear();
   REQUIRE(m->destroy());
   CHECK_FALSE(exists(dir));
+}
+
+// cgroups::Placement for real: a forked child joins by writing "0" to the
+// "tasks" fd its parent opened, as the container init does.
+TEST_CASE("real v1 pids cgroup: a child joins through the tasks fd", "[cgroup-manager]") {
+  auto layout = detect_layout();
+  REQUIRE(layout);
+  const V1Hierarchy* h = layout->find_v1("pids");
+  if (h == nullptr) {
+    WARN("skipped: this host has no v1 pids hierarchy");
+    return;
+  }
+  Layout only;
+  only.kind = LayoutKind::kV1;
+  only.v1 = {*h};
+  auto self = read_file("/proc/self/cgroup");
+  REQUIRE(self);
+  std::string name = "berth-unit-tasks-" + std::to_string(::getpid());
+  auto made = make_manager(only, parse_proc_cgroup(*self), name, "unused");
+  REQUIRE(made);
+  auto& m = *made;
+  if (auto c = m->create(); !c) {
+    WARN("skipped: cannot create a pids cgroup here: " + c.error().message());
+    return;
+  }
+  ScopeExit cleanup([&] { (void)m->destroy(); });
+  auto placement = m->open_placement();
+  REQUIRE(placement);
+  REQUIRE(placement->has_value());
+  REQUIRE((*placement)->v1_tasks.size() == 1);
+  CHECK_FALSE((*placement)->v2_dir.valid());
+  int fd = (*placement)->v1_tasks[0].get();
+  int ready[2];
+  REQUIRE(::pipe(ready) == 0);
+  pid_t child = ::fork();
+  if (child == 0) {
+    char ok = ::write(fd, "0", 1) == 1 ? 'y' : 'n';
+    (void)!::write(ready[1], &ok, 1);
+    ::pause();
+    ::_exit(0);
+  }
+  REQUIRE(child > 0);
+  ::close(ready[1]);
+  char ok = 0;
+  CHECK(::read(ready[0], &ok, 1) == 1);
+  ::close(ready[0]);
+  CHECK(ok == 'y');
+  auto pids = m->pids();
+  REQUIRE(pids);
+  CHECK(*pids == std::vector<pid_t>{child});
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
 }
 
 // A shared parent made by a concurrent create and not yet filled (empty

@@ -53,12 +53,9 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, u
   std::string tmp = path + ".tmp";
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
   if (!fd) return fail_errno("create \"" + tmp + "\"");
-  auto w = write_all(fd.get(), data, "\"" + tmp + "\"");
-  if (!w || ::fsync(fd.get()) != 0) {
-    int e = w ? errno : w.error().errnum();
+  if (auto w = write_all(fd.get(), data, "\"" + tmp + "\""); !w) {
     ::unlink(tmp.c_str());
-    if (!w) return fail(std::move(w).error());
-    return fail_errno("fsync \"" + tmp + "\"", e);
+    return fail(std::move(w).error());
   }
   fd.reset();
   if (::rename(tmp.c_str(), path.c_str()) != 0) {

@@ -33,7 +33,9 @@ Result<Opened> open_with_cgroup(Context& ctx, const std::string& id, LockMode mo
   auto st = dir->read_state();
   if (!st) return fail(std::move(st).error());
   auto cg = container_cgroup(*st);
-  if (!cg) return fail("container " + quote(id) + " has no cgroup (created with --cgroup-manager disabled)");
+  if (!cg)
+    return fail("container " + quote(id) +
+                " has no cgroup (--cgroup-manager disabled, or rootless without one)");
   return Opened{std::move(*dir), std::move(*st), std::move(cg)};
 }
 
