@@ -157,6 +157,7 @@ long clone_through_joiner(const clone_args& final_args, ExecChild child, int joi
   child.ns_flags &= ~CLONE_NEWUSER;  // joined: the process may not join it again
   clone_args fa = final_args;
   fa.flags |= CLONE_PARENT;
+  fa.exit_signal = 0;  // clone3 requires it with CLONE_PARENT: the joiner's (SIGCHLD) applies
   long pid = ::syscall(SYS_clone3, &fa, sizeof fa);
   if (pid == 0) exec_child(child);
   if (pid < 0) {

@@ -251,6 +251,26 @@ t_lifecycle_as_user_leaves_nothing() {
   [ -z "$left" ] || { echo "processes of $RL_USER left:"; ps -o pid,args -p "$(echo $left | tr ' ' ,)"; return 1; }
 }
 
+t_exec_as_user() {
+  # The container's pid namespace belongs to its user namespace: a
+  # non-root runtime gets there only through that user namespace.
+  rl_bundle exec '.' /payload sleep 100 && multi || return 1
+  urt create --bundle "$b" "$id" </dev/null >"$T/io/$id.out" 2>"$T/io/$id.err" ||
+    { echo "create failed"; cat "$T/io/$id.err"; return 1; }
+  urt start "$id" || return 1
+  local out; out=$(urt exec "$id" /bin/sh -c 'id -u; head -1 /proc/self/uid_map; cat /proc/1/cmdline | tr "\0" " "; echo; readlink /proc/self/ns/pid' 2>&1) ||
+    { echo "exec failed: $out"; return 1; }
+  local init; init=$(urt state "$id" | jq -r .pid)
+  eq "exec: id -u, uid_map, pid 1, pid namespace" "$(squeeze "$out")" "0
+0 $RL_UID 1
+/payload sleep 100 
+$(readlink "/proc/$init/ns/pid")" || return 1
+  # and a failing command's status comes back
+  local rc=0; urt exec "$id" /bin/sh -c 'exit 7' || rc=$?
+  eq "exec exit status" "$rc" 7 || return 1
+  urt delete --force "$id" && no_user_state "$id"
+}
+
 # Without --root: $XDG_RUNTIME_DIR/<runtime> (runc: .../runc); berth
 # without XDG_RUNTIME_DIR asks for --root (runc falls back to /run/runc).
 t_default_root_is_xdg_runtime_dir() {
