@@ -53,8 +53,9 @@ T=$(mktemp -d /tmp/berth-clients.XXXXXX)
 chmod 0755 "$T"
 # The clients' helpers inherit our working directory, and at least one of
 # them leaves a file there (an empty "oom" appeared in the checkout after
-# the OOM checks): work from our own temp dir.
-cd "$T" || exit 1
+# the OOM checks): work from a temp dir of our own.  Not inside $T, where a
+# working directory marks a process as one this run must not leave behind.
+CWD=$(mktemp -d /tmp/berth-clients-cwd.XXXXXX) && cd "$CWD" || exit 1
 CG_PARENT=berth-clients-$$
 CACHE=${BERTH_CLIENTS_CACHE:-$T/cache}
 mkdir -p "$T/bin" "$T/wrap" "$CACHE"
@@ -344,6 +345,9 @@ _cl_restore_host() {
     esac
   done
   for d in $(comm -13 "$T/host.before" "$T/host.after" | awk '$1 == "path" {print $2}' | sort -r); do
+    # berth's compiled seccomp programs in a state root this run created
+    # (documented in berth(8); kept across containers on purpose).
+    [[ $d == */.berth:cache ]] && rm -rf --one-file-system "$d"
     [ -d "$d" ] && [ ! -L "$d" ] && rmdir "$d" 2>/dev/null
   done
   for ((i = 0; i < 30; i++)); do
@@ -385,7 +389,7 @@ _cl_exit() {
     if [ -n "$l" ]; then echo "FAIL - leftovers"; sed 's/^/    /' <<<"$l"; _cl_reap; rc=1; fi
   fi
   [ -n "${CL_KEEP:-}" ] && { echo "kept $T"; exit $rc; }
-  rm -rf --one-file-system "$T"
+  rm -rf --one-file-system "$T" "$CWD"
   exit $rc
 }
 trap _cl_exit EXIT
