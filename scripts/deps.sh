@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build_pkgs=(meson ninja-build g++ pkg-config libseccomp-dev libcap-dev nlohmann-json3-dev
-            libmount-dev catch2 go-md2man)
+            catch2 go-md2man)
 # Tests: the container rootfs (busybox-static), man rendering, the fuzzer
 # (clang with its libFuzzer/ASan runtime).  The cgroup v2 guest's QEMU,
 # cpio and kernel are installed by tests/vm/setup.sh when that suite runs,
@@ -14,8 +14,9 @@ test_pkgs=(busybox-static man-db clang libclang-rt-14-dev jq uidmap)
 # tests/clients: Podman with conmon and the CNI plugins (its bridge network
 # test), containerd with its runc v2 shim, runc as the reference runtime,
 # iproute2 for `ip`.  The tests use no system service of these packages:
-# they start a containerd of their own and stop it.
-test_pkgs+=(podman conmon containernetworking-plugins containerd runc iproute2)
+# they start a containerd of their own and stop it.  crun: bench/run.sh
+# measures berth beside it.
+test_pkgs+=(podman conmon containernetworking-plugins containerd runc iproute2 crun)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = --test ] && want+=("${test_pkgs[@]}")

@@ -8,7 +8,8 @@
 # OCI_RUNTIME=/usr/bin/runc bash tests/integration/run.sh checks the tests
 # themselves), Podman and containerd driving runc and berth (tests/clients),
 # cgroup v2 checks in a QEMU guest (tests/vm), man page rendering, and a
-# bounded libFuzzer run of the parser.
+# bounded libFuzzer run of the parser; bench/run.sh in quick mode (it must
+# run; its timings are not asserted).
 # FUZZ_SECONDS (default 60) bounds the fuzzer.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -94,6 +95,19 @@ echo "$out" | grep -vE '^ok - ' | tail -n 40; add_from_output vm-cgroup2 "$out" 
 echo "== vm-systemd (systemd cgroup driver, systemd as the guest's PID 1)"
 out=$(BUILD_DIR=$top/build bash "$top/tests/vm/run-systemd.sh" 2>&1); rc=$?
 echo "$out" | grep -vE '^ok - ' | tail -n 40; add_from_output vm-systemd "$out" $rc
+
+# Benchmarks are never timed tests: the quick mode only has to run through
+# (every runtime measured, nothing left behind); its numbers are printed.
+echo "== bench (quick mode: it must run; no timing is asserted)"
+bench_json=$(mktemp /tmp/berth-bench-ci.XXXXXX.json)
+out=$(BERTH=$top/build/berth BENCH_N=5 bash "$top/bench/run.sh" "$bench_json" 2>&1); rc=$?
+echo "$out" | tail -n 45
+if [ "$rc" = 0 ] && jq -e '.benchmarks[0].rows.berth.median > 0' "$bench_json" >/dev/null 2>&1; then
+  add bench 1 0 0
+else
+  echo "FAIL - bench/run.sh exit $rc"; add bench 0 1 0
+fi
+rm -f "$bench_json"
 
 echo "== man"
 out=$(bash "$top/tests/man/render.sh" "$top/build" 2>&1); rc=$?
