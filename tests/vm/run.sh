@@ -20,8 +20,14 @@
 #   BERTH_VM_CGROUP    with the systemd flavour, "hybrid": systemd's hybrid
 #                      layout (v1 controllers) instead of pure cgroup v2
 #
-# Always TCG: this host's /dev/kvm is nested and cannot run a stock kernel.
-# One boot runs every check.  When the guest cannot be had at all (no root,
+#   BERTH_VM_ACCEL     kvm or tcg: skip the probe below
+#
+# KVM when it works, TCG otherwise.  The development hosts' /dev/kvm is
+# nested and cannot run a stock kernel (emulation failures, then QEMU hangs),
+# so a short probe boot (a busybox init that prints a marker) decides, and
+# its answer is kept in the kernel cache for this kernel and QEMU build.  A
+# KVM guest that then gives no status is booted again under TCG, and the
+# cache says tcg from then on.  One boot runs every check.  When the guest cannot be had at all (no root,
 # package or kernel download failure) the run is one SKIP with the reason;
 # a guest that boots and then dies or hangs is a failure.
 set -uo pipefail
@@ -83,27 +89,67 @@ kver=$(cat "$kdir/KVER")
 kernel=$kdir/boot/vmlinuz-$kver
 [ -f "$kdir/vmlinux" ] && kernel=$kdir/vmlinux
 
-: > "$work/results"
-booted=$SECONDS
-# -no-reboot: the guest's poweroff -f (or a panic, panic=-1) ends QEMU.
-timeout -k 5 "$timeout_s" qemu-system-x86_64 \
-  -accel tcg,thread=multi -cpu max -smp 2 -m "$mem" \
-  -nodefaults -no-user-config -display none -no-reboot \
-  -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
-  -append "console=ttyS0 $cgroups panic=-1 quiet loglevel=4 $append" \
-  -serial "file:$work/console.log" -serial "file:$work/results" \
-  </dev/null >"$work/qemu.log" 2>&1 &
-qpid=$!
-# Stream the guest's output as it comes; tail ends with QEMU.
-tail -n +1 -f --pid="$qpid" "$work/results" | grep --line-buffered -av '^BERTH_VM_STATUS=' &
-tpid=$!
-wait "$qpid"; qrc=$?
-qpid=''
-wait "$tpid" 2>/dev/null; tpid=''
+accel_args() {  # accel_args kvm|tcg: QEMU's accelerator and CPU model
+  if [ "$1" = kvm ]; then echo "-accel kvm -cpu host"; else echo "-accel tcg,thread=multi -cpu max"; fi
+}
+# probe_kvm: "kvm" when a KVM guest boots to its init here, else "tcg".
+probe_kvm() {
+  [ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo tcg; return; }
+  local p=$work/probe
+  mkdir -p "$p/bin" "$p/dev" "$p/proc" && cp /bin/busybox "$p/bin/busybox" || { echo tcg; return; }
+  printf '#!/bin/busybox sh\n/bin/busybox echo BERTH_KVM_PROBE_OK\n/bin/busybox poweroff -f\n' > "$p/init"
+  chmod 755 "$p/init"
+  (cd "$p" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/probe.cpio.gz" || { echo tcg; return; }
+  # shellcheck disable=SC2046
+  timeout -k 2 20 qemu-system-x86_64 $(accel_args kvm) -smp 1 -m 256 \
+    -nodefaults -no-user-config -display none -no-reboot \
+    -kernel "$kernel" -initrd "$work/probe.cpio.gz" -append "console=ttyS0 panic=-1 quiet" \
+    -serial "file:$work/probe.out" </dev/null >/dev/null 2>&1
+  if grep -q BERTH_KVM_PROBE_OK "$work/probe.out" 2>/dev/null; then echo kvm; else echo tcg; fi
+}
+accel_cache=$cache/accel-$kver-$(qemu-system-x86_64 --version 2>/dev/null | head -1 | cksum | cut -d' ' -f1)
+accel=${BERTH_VM_ACCEL:-}
+if [ -z "$accel" ]; then
+  accel=$(cat "$accel_cache" 2>/dev/null)
+  if [ "$accel" != kvm ] && [ "$accel" != tcg ]; then
+    probed=$SECONDS
+    accel=$(probe_kvm)
+    echo "vm: KVM probe: $accel ($((SECONDS - probed))s; kept in $accel_cache)"
+    echo "$accel" > "$accel_cache" 2>/dev/null
+  fi
+fi
 
-status=$(tr -d '\r' < "$work/results" | sed -n 's/^BERTH_VM_STATUS=\([0-9]*\)$/\1/p' | tail -1)
-line=$(tr -d '\r' < "$work/results" | grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' | tail -1)
-echo "vm: kernel $kver, TCG, guest ran $((SECONDS - booted))s, total $((SECONDS - start))s"
+# boot ACCEL: one guest run; sets qrc, status and line.
+boot() {
+  : > "$work/results"
+  booted=$SECONDS
+  # -no-reboot: the guest's poweroff -f (or a panic, panic=-1) ends QEMU.
+  # shellcheck disable=SC2046
+  timeout -k 5 "$timeout_s" qemu-system-x86_64 \
+    $(accel_args "$1") -smp 2 -m "$mem" \
+    -nodefaults -no-user-config -display none -no-reboot \
+    -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
+    -append "console=ttyS0 $cgroups panic=-1 quiet loglevel=4 $append" \
+    -serial "file:$work/console.log" -serial "file:$work/results" \
+    </dev/null >"$work/qemu.log" 2>&1 &
+  qpid=$!
+  # Stream the guest's output as it comes; tail ends with QEMU.
+  tail -n +1 -f --pid="$qpid" "$work/results" | grep --line-buffered -av '^BERTH_VM_STATUS=' &
+  tpid=$!
+  wait "$qpid"; qrc=$?
+  qpid=''
+  wait "$tpid" 2>/dev/null; tpid=''
+  status=$(tr -d '\r' < "$work/results" | sed -n 's/^BERTH_VM_STATUS=\([0-9]*\)$/\1/p' | tail -1)
+  line=$(tr -d '\r' < "$work/results" | grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' | tail -1)
+}
+boot "$accel"
+if [ "$accel" = kvm ] && [ -z "$status" ]; then
+  echo "vm: the KVM guest gave no status (qemu exit $qrc): booting again under TCG"
+  [ -n "${BERTH_VM_ACCEL:-}" ] || echo tcg > "$accel_cache" 2>/dev/null
+  accel=tcg
+  boot tcg
+fi
+echo "vm: kernel $kver, ${accel^^}, guest ran $((SECONDS - booted))s, total $((SECONDS - start))s"
 # QEMU that fails by itself before the guest says anything (no TCG on
 # this build, a missing firmware file) means no guest here: a skip.  A
 # guest that said something and then died, hung or panicked is a failure.
