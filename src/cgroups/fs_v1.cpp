@@ -15,15 +15,11 @@
 
 #include "src/cgroups/fs_common.hpp"
 #include "src/cgroups/stats_fs.hpp"
+#include "src/cgroups/text.hpp"
 
 namespace berth::cgroups {
 
 namespace {
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 // A fresh v1 cpuset cgroup has empty cpuset.cpus and cpuset.mems, and the
 // kernel refuses to attach tasks to it (ENOSPC) until both are set; copy the

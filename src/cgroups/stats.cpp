@@ -5,20 +5,13 @@
 #include <set>
 
 #include "src/runtime/base/error.hpp"
+#include "src/cgroups/text.hpp"
 
 namespace berth::cgroups {
 
 namespace {
 
 constexpr uint64_t kNanosPerTick = 1000000000ULL / 100;  // USER_HZ
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
-}
 
 // The lines of a file, without the empty ones.
 std::vector<std::string_view> lines(std::string_view text) {

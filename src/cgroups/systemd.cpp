@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "src/cgroups/plan.hpp"
+#include "src/cgroups/text.hpp"
 
 namespace berth::cgroups::systemd {
 
@@ -39,14 +40,6 @@ bool parse_u64(std::string_view s, uint64_t& out) {
   if (s.empty()) return false;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && p == s.data() + s.size();
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
 }
 
 dbus::Property prop(std::string name, dbus::PropertyValue v) {

@@ -16,15 +16,17 @@
 namespace berth::test {
 
 inline spec::SeccompRule seccomp_rule(std::vector<std::string> names, spec::SeccompAction a,
-                                      std::optional<uint32_t> errno_ret = std::nullopt) {
+                                      std::optional<uint32_t> errno_ret = std::nullopt,
+                                      std::vector<spec::SeccompArg> args = {}) {
   spec::SeccompRule r;
   r.names = std::move(names);
   r.action = a;
   r.errno_ret = errno_ret;
+  r.args = std::move(args);
   return r;
 }
 
-inline spec::Seccomp seccomp_profile(spec::SeccompAction def, std::vector<spec::SeccompRule> rules,
+inline spec::Seccomp seccomp_profile(spec::SeccompAction def, std::vector<spec::SeccompRule> rules = {},
                                      std::optional<uint32_t> def_errno = std::nullopt) {
   spec::Seccomp s;
   s.default_action = def;
@@ -33,10 +35,11 @@ inline spec::Seccomp seccomp_profile(spec::SeccompAction def, std::vector<spec::
   return s;
 }
 
-inline seccomp::BpfProgram seccomp_compiled(const spec::Seccomp& s) {
+inline seccomp::BpfProgram seccomp_compiled(const spec::Seccomp& s, std::vector<std::string>* warnings = nullptr) {
   std::vector<std::string> w;
   auto r = seccomp::compile(s, w);
   if (!r) FAIL(r.error().message());
+  if (warnings != nullptr) *warnings = w;
   return std::move(r).value();
 }
 

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "src/cgroups/manager.hpp"
 #include "src/runtime/base/fileio.hpp"
@@ -360,24 +361,38 @@ TEST_CASE("fs1 manager on a v1-only host; bad state records", "[cgroup-manager]"
   }
 }
 
-// The one test on the real host: a v1 pids cgroup beneath this process's own.
-TEST_CASE("real v1 pids cgroup: create / join / limit / kill / destroy", "[cgroup-manager]") {
+// A manager for cgroupsPath `path` (relative: beneath this process's own
+// cgroup) in the real host's v1 hierarchy of `controller` alone, and that
+// hierarchy; nullopt when the host has none (the caller reports the skip).
+struct RealV1 {
+  std::unique_ptr<Manager> m;
+  V1Hierarchy h;
+};
+std::optional<RealV1> real_v1_manager(const char* controller, const std::string& path) {
   auto layout = detect_layout();
   REQUIRE(layout);
-  const V1Hierarchy* h = layout->find_v1("pids");
-  if (h == nullptr) {
-    WARN("skipped: this host has no v1 pids hierarchy");
-    return;
-  }
-  Layout only;  // nothing but the pids hierarchy is touched
+  const V1Hierarchy* h = layout->find_v1(controller);
+  if (h == nullptr) return std::nullopt;
+  Layout only;  // nothing but this hierarchy is touched
   only.kind = LayoutKind::kV1;
   only.v1 = {*h};
   auto self = read_file("/proc/self/cgroup");
   REQUIRE(self);
-  std::string name = "berth-unit-" + std::to_string(::getpid());
-  auto made = make_manager(only, parse_proc_cgroup(*self), name, "unused");
+  auto made = make_manager(only, parse_proc_cgroup(*self), path, "unused");
   REQUIRE(made);
-  auto& m = *made;
+  return RealV1{std::move(*made), *h};
+}
+
+// The one test on the real host: a v1 pids cgroup beneath this process's own.
+TEST_CASE("real v1 pids cgroup: create / join / limit / kill / destroy", "[cgroup-manager]") {
+  std::string name = "berth-unit-" + std::to_string(::getpid());
+  auto real = real_v1_manager("pids", name);
+  if (!real) {
+    WARN("skipped: this host has no v1 pids hierarchy");
+    return;
+  }
+  auto& m = real->m;
+  const V1Hierarchy* h = &real->h;
   const std::string dir = h->mount_point + m->path();
   REQUIRE(m->path().ends_with("/" + name));  // relative: beneath our own cgroup
   if (auto c = m->create(); !c) {
@@ -411,22 +426,12 @@ TEST_CASE("real v1 pids cgroup: create / join / limit / kill / destroy", "[cgrou
 // cgroups::Placement for real: a forked child joins by writing "0" to the
 // "tasks" fd its parent opened, as the container init does.
 TEST_CASE("real v1 pids cgroup: a child joins through the tasks fd", "[cgroup-manager]") {
-  auto layout = detect_layout();
-  REQUIRE(layout);
-  const V1Hierarchy* h = layout->find_v1("pids");
-  if (h == nullptr) {
+  auto real = real_v1_manager("pids", "berth-unit-tasks-" + std::to_string(::getpid()));
+  if (!real) {
     WARN("skipped: this host has no v1 pids hierarchy");
     return;
   }
-  Layout only;
-  only.kind = LayoutKind::kV1;
-  only.v1 = {*h};
-  auto self = read_file("/proc/self/cgroup");
-  REQUIRE(self);
-  std::string name = "berth-unit-tasks-" + std::to_string(::getpid());
-  auto made = make_manager(only, parse_proc_cgroup(*self), name, "unused");
-  REQUIRE(made);
-  auto& m = *made;
+  auto& m = real->m;
   if (auto c = m->create(); !c) {
     WARN("skipped: cannot create a pids cgroup here: " + c.error().message());
     return;
@@ -463,23 +468,14 @@ TEST_CASE("real v1 pids cgroup: a child joins through the tasks fd", "[cgroup-ma
 // A shared parent made by a concurrent create and not yet filled (empty
 // cpuset.cpus/mems) must not make the child unusable (ENOSPC on attach).
 TEST_CASE("real v1 cpuset cgroup beneath an empty shared parent", "[cgroup-manager]") {
-  auto layout = detect_layout();
-  REQUIRE(layout);
-  const V1Hierarchy* h = layout->find_v1("cpuset");
-  if (h == nullptr) {
+  const std::string shared = "berth-unit-cs-" + std::to_string(::getpid());
+  auto real = real_v1_manager("cpuset", shared + "/c1");
+  if (!real) {
     WARN("skipped: this host has no v1 cpuset hierarchy");
     return;
   }
-  Layout only;
-  only.kind = LayoutKind::kV1;
-  only.v1 = {*h};
-  auto self = read_file("/proc/self/cgroup");
-  REQUIRE(self);
-  auto placement = parse_proc_cgroup(*self);
-  const std::string shared = "berth-unit-cs-" + std::to_string(::getpid());
-  auto made = make_manager(only, placement, shared + "/c1", "unused");
-  REQUIRE(made);
-  auto& m = *made;
+  auto& m = real->m;
+  const V1Hierarchy* h = &real->h;
   const std::string dir = h->mount_point + m->path();
   const std::string parent = dir.substr(0, dir.rfind('/'));
   if (::mkdir(parent.c_str(), 0755) != 0) {

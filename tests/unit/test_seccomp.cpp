@@ -23,6 +23,7 @@
 #include "src/seccomp/support.hpp"
 #include "tests/unit/bpf_eval.hpp"
 #include "tests/unit/fixture_util.hpp"
+#include "tests/unit/seccomp_util.hpp"
 
 using namespace berth;
 using seccomp::BpfProgram;
@@ -47,34 +48,6 @@ int nr(const char* name) {
   const int n = seccomp_syscall_resolve_name(name);
   REQUIRE(n >= 0);
   return n;
-}
-
-SeccompRule rule(std::vector<std::string> names, SeccompAction a,
-                 std::optional<uint32_t> errno_ret = std::nullopt,
-                 std::vector<SeccompArg> args = {}) {
-  SeccompRule r;
-  r.names = std::move(names);
-  r.action = a;
-  r.errno_ret = errno_ret;
-  r.args = std::move(args);
-  return r;
-}
-
-spec::Seccomp profile(SeccompAction def, std::vector<SeccompRule> rules = {},
-                      std::optional<uint32_t> def_errno = std::nullopt) {
-  spec::Seccomp s;
-  s.default_action = def;
-  s.default_errno_ret = def_errno;
-  s.syscalls = std::move(rules);
-  return s;
-}
-
-BpfProgram compiled(const spec::Seccomp& s, std::vector<std::string>* warnings = nullptr) {
-  std::vector<std::string> w;
-  auto r = seccomp::compile(s, w);
-  if (!r) FAIL(r.error().message());
-  if (warnings != nullptr) *warnings = w;
-  return std::move(r).value();
 }
 
 std::string compile_error(const spec::Seccomp& s) {
@@ -112,7 +85,7 @@ TEST_CASE("seccomp: the default action and its errno", "[seccomp]") {
   };
   for (const auto& c : cases) {
     INFO(spec::seccomp_action_name(c.action) << " errnoRet " << c.errno_ret.value_or(0));
-    const auto p = compiled(profile(c.action, {}, c.errno_ret));
+    const auto p = test::seccomp_compiled(test::seccomp_profile(c.action, {}, c.errno_ret));
     CHECK(eval(p, nr("getpid")) == c.expected);
     CHECK_FALSE(p.needs_listener);
   }
@@ -140,7 +113,7 @@ TEST_CASE("seccomp: every rule action returns its value", "[seccomp]") {
   for (const auto& c : cases) {
     INFO(spec::seccomp_action_name(c.action));
     const auto p =
-        compiled(profile(SeccompAction::kErrno, {rule({"getppid"}, c.action, c.errno_ret)}, 99u));
+        test::seccomp_compiled(test::seccomp_profile(SeccompAction::kErrno, {test::seccomp_rule({"getppid"}, c.action, c.errno_ret)}, 99u));
     CHECK(eval(p, nr("getppid")) == c.expected);
     CHECK(eval(p, nr("getpid")) == errno_action(99));
     CHECK(p.needs_listener == (c.action == SeccompAction::kNotify));
@@ -150,9 +123,9 @@ TEST_CASE("seccomp: every rule action returns its value", "[seccomp]") {
 TEST_CASE("seccomp: a rule repeating the default action is skipped", "[seccomp]") {
   // libseccomp refuses these (EACCES); runc skips them, and so does berth.
   const auto p =
-      compiled(profile(SeccompAction::kErrno, {rule({"mkdirat"}, SeccompAction::kErrno),
-                                               rule({"mkdirat"}, SeccompAction::kErrno, 1u),
-                                               rule({"getppid"}, SeccompAction::kErrno, 2u)}));
+      test::seccomp_compiled(test::seccomp_profile(SeccompAction::kErrno, {test::seccomp_rule({"mkdirat"}, SeccompAction::kErrno),
+                                               test::seccomp_rule({"mkdirat"}, SeccompAction::kErrno, 1u),
+                                               test::seccomp_rule({"getppid"}, SeccompAction::kErrno, 2u)}));
   CHECK(eval(p, nr("mkdirat")) == errno_action(EPERM));
   CHECK(eval(p, nr("getppid")) == errno_action(2));
   CHECK(eval(p, nr("getpid")) == errno_action(EPERM));
@@ -191,9 +164,9 @@ TEST_CASE("seccomp: every operator below, at and above its value", "[seccomp]") 
   const uint64_t values[] = {10, kHigh + 10, 0xfffffffffffffff0ull, 0xffffffffull};
   for (SeccompOp op : ops)
     for (uint64_t v : values) {
-      const auto p = compiled(
-          profile(SeccompAction::kAllow,
-                  {rule({"ioctl"}, SeccompAction::kErrno, 5u, {SeccompArg{1, v, 0, op}})}));
+      const auto p = test::seccomp_compiled(
+          test::seccomp_profile(SeccompAction::kAllow,
+                  {test::seccomp_rule({"ioctl"}, SeccompAction::kErrno, 5u, {SeccompArg{1, v, 0, op}})}));
       const uint64_t args[] = {v - 1,
                                v,
                                v + 1,
@@ -217,8 +190,8 @@ TEST_CASE("seccomp: SCMP_CMP_MASKED_EQ is (arg & value) == valueTwo", "[seccomp]
   };
   const Case cases[] = {{0xf0, 0x20}, {0xffff0000000000ffull, 0x0001000000000012ull}, {~0ull, 0}};
   for (const auto& c : cases) {
-    const auto p = compiled(profile(
-        SeccompAction::kAllow, {rule({"ioctl"}, SeccompAction::kErrno, 6u,
+    const auto p = test::seccomp_compiled(test::seccomp_profile(
+        SeccompAction::kAllow, {test::seccomp_rule({"ioctl"}, SeccompAction::kErrno, 6u,
                                      {SeccompArg{2, c.mask, c.want, SeccompOp::kMaskedEqual}})}));
     const uint64_t args[] = {
         c.want, c.want | ~c.mask,     c.want + 0x10, c.want ^ (1ull << 48), c.want ^ 0x1, 0x1f,
@@ -232,9 +205,9 @@ TEST_CASE("seccomp: SCMP_CMP_MASKED_EQ is (arg & value) == valueTwo", "[seccomp]
 }
 
 TEST_CASE("seccomp: conditions on different arguments are ANDed", "[seccomp]") {
-  const auto p = compiled(profile(
+  const auto p = test::seccomp_compiled(test::seccomp_profile(
       SeccompAction::kAllow,
-      {rule({"ioctl"}, SeccompAction::kErrno, 5u,
+      {test::seccomp_rule({"ioctl"}, SeccompAction::kErrno, 5u,
             {SeccompArg{0, 1, 0, SeccompOp::kEqualTo}, SeccompArg{1, 2, 0, SeccompOp::kEqualTo},
              SeccompArg{3, 100, 0, SeccompOp::kLessThan}})}));
   CHECK(eval(p, nr("ioctl"), {1, 2, 0, 99}) == errno_action(5));
@@ -246,9 +219,9 @@ TEST_CASE("seccomp: conditions on different arguments are ANDed", "[seccomp]") {
 TEST_CASE("seccomp: a repeated argument index splits the rule (OR)", "[seccomp]") {
   // runc: "If two or more arguments have the same condition, revert to old
   // behavior, adding each condition as a separate rule".
-  const auto p = compiled(profile(
+  const auto p = test::seccomp_compiled(test::seccomp_profile(
       SeccompAction::kAllow,
-      {rule({"ioctl", "fcntl"}, SeccompAction::kErrno, 5u,
+      {test::seccomp_rule({"ioctl", "fcntl"}, SeccompAction::kErrno, 5u,
             {SeccompArg{0, 1, 0, SeccompOp::kEqualTo}, SeccompArg{0, 2, 0, SeccompOp::kEqualTo},
              SeccompArg{1, 7, 0, SeccompOp::kEqualTo}})}));
   for (const char* name : {"ioctl", "fcntl"}) {
@@ -263,9 +236,9 @@ TEST_CASE("seccomp: a repeated argument index splits the rule (OR)", "[seccomp]"
 TEST_CASE("seccomp: unknown syscall names are warnings, not errors", "[seccomp]") {
   std::vector<std::string> warnings;
   const auto p =
-      compiled(profile(SeccompAction::kAllow,
-                       {rule({"getppid"}, SeccompAction::kErrno, 3u),
-                        rule({"mkdirat", "no_such_syscall", "getpid"}, SeccompAction::kErrno, 4u)}),
+      test::seccomp_compiled(test::seccomp_profile(SeccompAction::kAllow,
+                       {test::seccomp_rule({"getppid"}, SeccompAction::kErrno, 3u),
+                        test::seccomp_rule({"mkdirat", "no_such_syscall", "getpid"}, SeccompAction::kErrno, 4u)}),
                &warnings);
   CHECK(warnings ==
         std::vector<std::string>{
@@ -276,17 +249,17 @@ TEST_CASE("seccomp: unknown syscall names are warnings, not errors", "[seccomp]"
 }
 
 TEST_CASE("seccomp: flags are passed to the loader", "[seccomp]") {
-  auto s = profile(SeccompAction::kAllow, {rule({"getppid"}, SeccompAction::kErrno)});
+  auto s = test::seccomp_profile(SeccompAction::kAllow, {test::seccomp_rule({"getppid"}, SeccompAction::kErrno)});
   s.flags = {SeccompFlag::kLog, SeccompFlag::kSpecAllow, SeccompFlag::kTsync};
   std::vector<std::string> warnings;
-  auto p = compiled(s, &warnings);
+  auto p = test::seccomp_compiled(s, &warnings);
   CHECK(p.flags ==
         (SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW | SECCOMP_FILTER_FLAG_TSYNC));
   CHECK(warnings.empty());
 
   // WAIT_KILLABLE_RECV only means something with a listener (EINVAL without).
   s.flags = {SeccompFlag::kWaitKillableRecv};
-  p = compiled(s, &warnings);
+  p = test::seccomp_compiled(s, &warnings);
   CHECK(p.flags == 0);
   CHECK(warnings ==
         std::vector<std::string>{
@@ -294,23 +267,23 @@ TEST_CASE("seccomp: flags are passed to the loader", "[seccomp]") {
             "rule uses SCMP_ACT_NOTIFY"});
 
   // With a listener: kept, and TSYNC gains TSYNC_ESRCH (else EINVAL).
-  s.syscalls.push_back(rule({"mknodat"}, SeccompAction::kNotify));
+  s.syscalls.push_back(test::seccomp_rule({"mknodat"}, SeccompAction::kNotify));
   s.flags = {SeccompFlag::kWaitKillableRecv, SeccompFlag::kTsync};
-  p = compiled(s);
+  p = test::seccomp_compiled(s);
   CHECK(p.needs_listener);
   CHECK(p.flags == (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV | SECCOMP_FILTER_FLAG_TSYNC |
                     SECCOMP_FILTER_FLAG_TSYNC_ESRCH));
 }
 
 TEST_CASE("seccomp: errors name the spec path", "[seccomp]") {
-  CHECK(compile_error(profile(SeccompAction::kErrno, {}, 70000u)) ==
+  CHECK(compile_error(test::seccomp_profile(SeccompAction::kErrno, {}, 70000u)) ==
         "linux.seccomp.defaultErrnoRet: 70000 out of range (0-65535)");
   CHECK(compile_error(
-            profile(SeccompAction::kAllow, {rule({"getpid"}, SeccompAction::kErrno, 1u),
-                                            rule({"getppid"}, SeccompAction::kTrace, 65536u)})) ==
+            test::seccomp_profile(SeccompAction::kAllow, {test::seccomp_rule({"getpid"}, SeccompAction::kErrno, 1u),
+                                            test::seccomp_rule({"getppid"}, SeccompAction::kTrace, 65536u)})) ==
         "linux.seccomp.syscalls[1].errnoRet: 65536 out of range (0-65535)");
   if (!seccomp::libseccomp_arch(SeccompArch::kLoongarch64)) {
-    auto s = profile(SeccompAction::kAllow);
+    auto s = test::seccomp_profile(SeccompAction::kAllow);
     s.architectures = {SeccompArch::kX86_64, SeccompArch::kLoongarch64};
     CHECK(compile_error(s) ==
           "linux.seccomp.architectures[1]: \"SCMP_ARCH_LOONGARCH64\" not "
@@ -334,13 +307,13 @@ constexpr uint32_t kX32Bit = 0x40000000;
 }  // namespace
 
 TEST_CASE("seccomp: listed architectures get the rules, others are killed", "[seccomp]") {
-  auto s = profile(SeccompAction::kAllow, {rule({"mkdir"}, SeccompAction::kErrno, 5u)});
+  auto s = test::seccomp_profile(SeccompAction::kAllow, {test::seccomp_rule({"mkdir"}, SeccompAction::kErrno, 5u)});
   const int mkdir32 = nr_on(SCMP_ARCH_X86, "mkdir");
   const int getpid32 = nr_on(SCMP_ARCH_X86, "getpid");
   REQUIRE(mkdir32 == nr("getpid"));  // 39: the numbering differs, the filter must not mix them
 
   s.architectures = {SeccompArch::kX86_64, SeccompArch::kX86, SeccompArch::kX32};
-  auto p = compiled(s);
+  auto p = test::seccomp_compiled(s);
   CHECK(eval(p, nr("mkdir"), {}, AUDIT_ARCH_X86_64) == errno_action(5));
   CHECK(eval(p, nr("getpid"), {}, AUDIT_ARCH_X86_64) == kAllow);
   CHECK(eval(p, mkdir32, {}, AUDIT_ARCH_I386) == errno_action(5));
@@ -352,7 +325,7 @@ TEST_CASE("seccomp: listed architectures get the rules, others are killed", "[se
   // Only the native architecture: the others get libseccomp's bad-arch
   // action, SCMP_ACT_KILL_THREAD.
   s.architectures = {};
-  p = compiled(s);
+  p = test::seccomp_compiled(s);
   CHECK(eval(p, nr("mkdir"), {}, AUDIT_ARCH_X86_64) == errno_action(5));
   CHECK(eval(p, mkdir32, {}, AUDIT_ARCH_I386) == kKillThread);
   CHECK(eval(p, getpid32, {}, AUDIT_ARCH_I386) == kKillThread);
@@ -366,7 +339,7 @@ TEST_CASE("seccomp: the Podman default profile compiles", "[seccomp]") {
   REQUIRE(config->linux);
   REQUIRE(config->linux->seccomp);
   std::vector<std::string> warnings;
-  const auto p = compiled(*config->linux->seccomp, &warnings);
+  const auto p = test::seccomp_compiled(*config->linux->seccomp, &warnings);
   for (const auto& w : warnings) CHECK_THAT(w, Catch::Contains("unknown syscall"));
   CHECK_FALSE(p.needs_listener);
   CHECK(p.flags == 0);
@@ -487,17 +460,17 @@ TEST_CASE("seccomp: a loaded filter denies, sets errno and kills", "[seccomp]") 
 
   SECTION("EPERM by default") {
     const auto p =
-        compiled(profile(SeccompAction::kAllow, {rule({"mkdirat"}, SeccompAction::kErrno)}));
+        test::seccomp_compiled(test::seccomp_profile(SeccompAction::kAllow, {test::seccomp_rule({"mkdirat"}, SeccompAction::kErrno)}));
     CHECK(exit_code(in_filtered_child(p, try_mkdir(EPERM))) == 0);
   }
   SECTION("a custom errno") {
-    const auto p = compiled(
-        profile(SeccompAction::kAllow, {rule({"mkdirat"}, SeccompAction::kErrno, ENOMSG)}));
+    const auto p = test::seccomp_compiled(
+        test::seccomp_profile(SeccompAction::kAllow, {test::seccomp_rule({"mkdirat"}, SeccompAction::kErrno, ENOMSG)}));
     CHECK(exit_code(in_filtered_child(p, try_mkdir(ENOMSG))) == 0);
   }
   SECTION("KILL_PROCESS ends the child with SIGSYS") {
     const auto p =
-        compiled(profile(SeccompAction::kAllow, {rule({"mkdirat"}, SeccompAction::kKillProcess)}));
+        test::seccomp_compiled(test::seccomp_profile(SeccompAction::kAllow, {test::seccomp_rule({"mkdirat"}, SeccompAction::kKillProcess)}));
     const int status = in_filtered_child(p, try_mkdir(0));
     CHECK(WIFSIGNALED(status));
     CHECK(WTERMSIG(status) == SIGSYS);
@@ -507,7 +480,7 @@ TEST_CASE("seccomp: a loaded filter denies, sets errno and kills", "[seccomp]") 
 }
 
 TEST_CASE("seccomp: NOTIFY returns a close-on-exec listener", "[seccomp]") {
-  const auto p = compiled(profile(SeccompAction::kAllow, {rule({"acct"}, SeccompAction::kNotify)}));
+  const auto p = test::seccomp_compiled(test::seccomp_profile(SeccompAction::kAllow, {test::seccomp_rule({"acct"}, SeccompAction::kNotify)}));
   REQUIRE(p.needs_listener);
   const int status = in_filtered_child(p, [](const UniqueFd& listener) {
     if (!listener) return 1;
@@ -518,9 +491,9 @@ TEST_CASE("seccomp: NOTIFY returns a close-on-exec listener", "[seccomp]") {
 }
 
 TEST_CASE("seccomp: NOTIFY with TSYNC, LOG and WAIT_KILLABLE_RECV loads", "[seccomp]") {
-  auto s = profile(SeccompAction::kAllow, {rule({"acct"}, SeccompAction::kNotify)});
+  auto s = test::seccomp_profile(SeccompAction::kAllow, {test::seccomp_rule({"acct"}, SeccompAction::kNotify)});
   s.flags = {SeccompFlag::kTsync, SeccompFlag::kLog, SeccompFlag::kWaitKillableRecv};
-  const auto p = compiled(s);
+  const auto p = test::seccomp_compiled(s);
   // Linux 5.19; Catch2 v2 cannot skip, so say so instead of passing silently.
   if (!seccomp::kernel_accepts_flags(p.flags | SECCOMP_FILTER_FLAG_NEW_LISTENER)) {
     WARN("kernel lacks SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV or TSYNC_ESRCH: not tested");
@@ -532,7 +505,7 @@ TEST_CASE("seccomp: NOTIFY with TSYNC, LOG and WAIT_KILLABLE_RECV loads", "[secc
 }
 
 TEST_CASE("seccomp: a flag the kernel lacks is named", "[seccomp]") {
-  auto p = compiled(profile(SeccompAction::kAllow, {rule({"getppid"}, SeccompAction::kErrno)}));
+  auto p = test::seccomp_compiled(test::seccomp_profile(SeccompAction::kAllow, {test::seccomp_rule({"getppid"}, SeccompAction::kErrno)}));
   p.flags = 1u << 30;  // no such flag in any kernel yet
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
