@@ -345,9 +345,9 @@ _cl_restore_host() {
     esac
   done
   for d in $(comm -13 "$T/host.before" "$T/host.after" | awk '$1 == "path" {print $2}' | sort -r); do
-    # berth's compiled seccomp programs in a state root this run created
-    # (documented in berth(8); kept across containers on purpose).
-    [[ $d == */.berth:cache ]] && rm -rf --one-file-system "$d"
+    # berth's compiled seccomp programs (berth(8): kept across containers on
+    # purpose) that this run added.
+    [[ $d == */.berth:cache || $d == */.berth:cache/* ]] && rm -rf --one-file-system "$d"
     [ -d "$d" ] && [ ! -L "$d" ] && rmdir "$d" 2>/dev/null
   done
   for ((i = 0; i < 30; i++)); do
