@@ -11,7 +11,8 @@
 #   /opt/berth/              guest-test.sh (or $BERTH_VM_TEST), tests/lib.sh, the integration
 #                            tests' config.json, the static payload, and
 #                            rootfs/: a busybox container root with /payload
-#   /lib/modules/*.ko        brd (a RAM disk: the guest's only block device)
+#   /lib/modules/*.ko        brd (a RAM disk: the guest's only block device),
+#                            dummy (network interfaces for linux.netDevices)
 #
 # Everything comes from this host's Debian packages and the build; nothing
 # is downloaded here.
@@ -68,10 +69,10 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:
 printf 'root:x:0:\ntty:x:5:\nnogroup:x:65534:\n' > "$stage/etc/group"
 
 # Kernel modules, loaded with insmod by path (no depmod, no modules.dep):
-# brd depends on nothing.  Debian 12's modules are uncompressed; newer ones
+# brd and dummy depend on nothing.  Debian 12's modules are uncompressed; newer ones
 # may be .ko.xz, unpacked here for busybox's insmod.
 mkdir -p "$stage/lib/modules"
-for m in brd; do
+for m in brd dummy; do
   src=$(find "$kdir/lib/modules/$kver" -name "$m.ko" -o -name "$m.ko.xz" | head -1)
   if [ -z "$src" ]; then echo "vm initramfs: note: no module $m in $kver" >&2; continue; fi
   case $src in
