@@ -220,7 +220,7 @@ for r in berth crun runc; do
   fi
 done
 has() { local x; for x in "${usable[@]}"; do [ "$x" = "$1" ] && return 0; done; return 1; }
-notes+=("crun: $crun_direct; measured through bench/crunwrap (private mount namespace, empty tmpfs over /sys/fs/cgroup/unified, own v1 cgroups bind-mounted over their hierarchies so that crun's cgroupsPath lands beneath this process's cgroup as runc's does); crun = raw, crun-adj = raw minus the wrapper's median cost (crunwrap /bin/true) per crun call")
+notes+=("crun: $crun_direct; measured through bench/crunwrap (private mount namespace, empty tmpfs over /sys/fs/cgroup/unified, own v1 cgroups bind-mounted over their hierarchies so that crun's cgroupsPath lands beneath this process's cgroup as runc's does); crun = raw, crun-adj = raw minus the wrapper's own median cost (crunwrap /bin/true minus /bin/true alone) per crun call")
 # The comparison is fair only if every runtime does the same cgroup work.
 if ! "$T/bin/berth" features 2>/dev/null | jq -e '.linux.cgroup.v1 or .linux.cgroup.v2' >/dev/null; then
   notes+=("berth has no cgroup manager: its containers stay in the caller's cgroups, while runc and crun create, join and remove one cgroup per container in every hierarchy ($(cg_parents | wc -l) here); that work is in their figures and not in berth's")
@@ -230,23 +230,24 @@ fi
 rows_for() {  # the usable rows among ROW...
   local r
   for r in "$@"; do
-    case $r in berth|crun|runc) has "$r" || continue ;; crunwrap) has crun || continue ;; esac
+    case $r in berth|crun|runc) has "$r" || continue ;; crunwrap|true) has crun || continue ;; esac
     echo "$r"
   done
 }
 echo "bench: (1) run /bin/true x $N" >&2
-mapfile -t rows < <(rows_for berth crun runc crunwrap floor)
+mapfile -t rows < <(rows_for berth crun runc crunwrap true floor)
 for ((i = -1; i < N; i++)); do          # i = -1: one warm-up round, not recorded
   for r in $(rot $((i + 1)) "${rows[@]}"); do
     failed run "$r" && continue
     case $r in
       crunwrap) m "$T/bin/crunwrap" /bin/true ;;
+      true) m /bin/true ;;
       floor) FLOOR_CGROUPS=$FLOOR_CGROUPS m "$T/bin/floor" "$T/rootfs" ;;
       *) rt_cmd "$r"; m "${RT[@]}" run --bundle "$T/b/s" "r-$r-$i" ;;
     esac
     if [ "$R_RC" != 0 ]; then
       fail run "$r" "exit $R_RC"
-      [ "$r" = floor ] || [ "$r" = crunwrap ] || timeout 20 "${RT[@]}" delete --force "r-$r-$i" >/dev/null 2>&1
+      [ "$r" = floor ] || [ "$r" = crunwrap ] || [ "$r" = true ] || timeout 20 "${RT[@]}" delete --force "r-$r-$i" >/dev/null 2>&1
       continue
     fi
     [ $i -ge 0 ] && { add run "$r" "$R_NS"; add cpu_run "$r" "$R_CPU"; add rss_run "$r" "$R_KB"; }
@@ -290,7 +291,7 @@ done
 
 # ---- (3) exec /bin/true into a running container ------------------------------
 echo "bench: (3) exec /bin/true x $N" >&2
-mapfile -t rows < <(rows_for berth crun runc crunwrap floor)
+mapfile -t rows < <(rows_for berth crun runc crunwrap true floor)
 for r in berth crun runc; do
   has "$r" || continue
   rt_cmd "$r"
@@ -308,6 +309,7 @@ for ((i = -1; i < N; i++)); do
     failed exec "$r" && continue
     case $r in
       crunwrap) m "$T/bin/crunwrap" /bin/true ;;
+      true) m /bin/true ;;
       floor) m "$T/bin/floor" -e "$fpid" /bin/true ;;
       *) rt_cmd "$r"; m "${RT[@]}" exec "x-$r" /bin/true ;;
     esac
@@ -324,7 +326,7 @@ kill -KILL "$fpid" 2>/dev/null; wait "$FLOOR_BG" 2>/dev/null; FLOOR_BG=
 
 # ---- (4) $PAR containers created in parallel, then deleted in parallel --------
 echo "bench: (4) $PAR parallel creates + deletes x $PAR_ROUNDS" >&2
-mapfile -t rows < <(rows_for berth crun runc crunwrap floor)
+mapfile -t rows < <(rows_for berth crun runc crunwrap true floor)
 for ((i = 0; i < PAR_ROUNDS; i++)); do
   for r in $(rot "$i" "${rows[@]}"); do
     failed par "$r" && continue
@@ -332,6 +334,9 @@ for ((i = 0; i < PAR_ROUNDS; i++)); do
       crunwrap)   # the wrapper in the same shape: two parallel batches
         m -n "$PAR" "$T/bin/crunwrap" /bin/true; c=$R_NS; ccpu=$R_CPU; cf=$R_RC
         m -n "$PAR" "$T/bin/crunwrap" /bin/true; d=$R_NS; dcpu=$R_CPU; df=$R_RC ;;
+      true)       # what crunwrap runs, alone, in the same shape
+        m -n "$PAR" /bin/true; c=$R_NS; ccpu=$R_CPU; cf=$R_RC
+        m -n "$PAR" /bin/true; d=$R_NS; dcpu=$R_CPU; df=$R_RC ;;
       floor)      # one parallel batch of whole floor containers
         FLOOR_CGROUPS=$FLOOR_CGROUPS m -n "$PAR" "$T/bin/floor" "$T/rootfs"; c=$R_NS; ccpu=$R_CPU; cf=$R_RC; d=0; dcpu=0; df=0 ;;
       *)
@@ -341,7 +346,7 @@ for ((i = 0; i < PAR_ROUNDS; i++)); do
     esac
     if [ "$cf" != 0 ] || [ "$df" != 0 ]; then
       fail par "$r" "$cf of $PAR creates and $df of $PAR deletes failed"
-      [ "$r" = floor ] || [ "$r" = crunwrap ] || leftovers >/dev/null
+      [ "$r" = floor ] || [ "$r" = crunwrap ] || [ "$r" = true ] || leftovers >/dev/null
       continue
     fi
     add par "$r" $((c + d)); add cpu_par "$r" $((ccpu + dcpu)); add par_create "$r" "$c"; add par_delete "$r" "$d"
@@ -411,16 +416,25 @@ adjust() {  # adjust BENCH WRAPPER_MEDIAN [CALLS_FILE]
     awk -v w="$w" '{ printf "%.0f\n", $1 - w }' "$T/s/$b.crun" > "$T/s/$b.crun-adj"
   fi
 }
+# The wrapper's own cost: `crunwrap /bin/true` minus `/bin/true` alone.  The
+# exec'd program's start (the dynamic loader, glibc's CPU probing: about a
+# millisecond here) is not the wrapper's: crun pays its own in the raw figure,
+# as berth and runc do in theirs.
+wrap() {  # wrap BENCH: median(crunwrap) - median(true), or empty
+  local a b
+  a=$(med "$T/s/$1.crunwrap") b=$(med "$T/s/$1.true")
+  [ -n "$a" ] && [ -n "$b" ] && echo $((a - b))
+}
 for p in "" cpu_; do
-  w=$(med "$T/s/${p}run.crunwrap")
+  w=$(wrap "${p}run")
   [ -z "$p" ] && wrap_run=$w
   adjust "${p}run" "$w"
   adjust "${p}cycle" "$w" "$T/s/cycle_calls.crun"
-  adjust "${p}exec" "$(med "$T/s/${p}exec.crunwrap")"
-  adjust "${p}par" "$(med "$T/s/${p}par.crunwrap")"
+  adjust "${p}exec" "$(wrap "${p}exec")"
+  adjust "${p}par" "$(wrap "${p}par")"
 done
-adjust par_create "$(med "$T/s/par_create.crunwrap")"
-adjust par_delete "$(med "$T/s/par_delete.crunwrap")"
+adjust par_create "$(wrap par_create)"
+adjust par_delete "$(wrap par_delete)"
 
 benches=(
   "run|1 run /bin/true|ms|1000000"
@@ -434,7 +448,7 @@ benches=(
   "memlimit|6 min memory limit|MiB|1024"
 )
 table_skip=" par_create par_delete "   # in the JSON only
-all_rows=(berth crun crun-adj runc floor crunwrap)
+all_rows=(berth crun crun-adj runc floor crunwrap true)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f", a / b }'; }
 cell() { awk -v v="$1" -v s="$2" 'BEGIN { printf "%.2f", v / s }'; }
 row_json() {  # row_json FILE: {median, min, max, n, samples}
@@ -461,14 +475,14 @@ for spec in "${benches[@]}"; do
     if [ -s "$f" ]; then
       read -r md mn mx n < <(stats "$f")
       rj=$(row_json "$f") rt=- cmd=- crt=-
-      if [ -n "$bmed" ] && [ "$r" != berth ] && [ "$r" != crunwrap ]; then
+      if [ -n "$bmed" ] && [ "$r" != berth ] && [ "$r" != crunwrap ] && [ "$r" != true ]; then
         rt=$(ratio "$bmed" "$md")
         [ "$rt" != - ] && ratios=$(jq -c --arg k "berth/$r" --argjson v "$rt" '.[$k] = $v' <<<"$ratios")
       fi
       if [ -s "$T/s/cpu_$b.$r" ]; then
         cm=$(med "$T/s/cpu_$b.$r"); cmd=$(cell "$cm" "$scale")
         rj=$(jq -c --argjson c "$(row_json "$T/s/cpu_$b.$r")" '.cpu = $c' <<<"$rj")
-        if [ -n "$bcpu" ] && [ "$r" != berth ] && [ "$r" != crunwrap ]; then
+        if [ -n "$bcpu" ] && [ "$r" != berth ] && [ "$r" != crunwrap ] && [ "$r" != true ]; then
           crt=$(ratio "$bcpu" "$cm")
           [ "$crt" != - ] && cpu_ratios=$(jq -c --arg k "berth/$r" --argjson v "$crt" '.[$k] = $v' <<<"$cpu_ratios")
         fi
@@ -513,7 +527,7 @@ done
 echo "$rule"
 cat <<NOTES | fold -s -w 120
 median/min/max: wall time of the runtime processes alone (bench/bt.c: fork to wait4, no shell); cpu-med: their user+sys CPU time (steadier under other load); berth/x: berth's median over x's.
-crun = through bench/crunwrap (raw); crun-adj = minus crunwrap /bin/true per crun call ($(cell "${wrap_run:-0}" 1000000) ms); floor = bench/floor.c (clone with the same namespaces into a cgroup in every hierarchy, bind rootfs, /proc, pivot_root, exec; for exec: setns + fork + exec).
+crun = through bench/crunwrap (raw); crun-adj = minus the wrapper's own cost per crun call ($(cell "${wrap_run:-0}" 1000000) ms: crunwrap /bin/true minus /bin/true alone); floor = bench/floor.c (clone with the same namespaces into a cgroup in every hierarchy, bind rootfs, /proc, pivot_root, exec; for exec: setns + fork + exec).
 6 = smallest linux.resources.memory.limit under which \`run echo ok\` succeeds (64 KiB steps, confirmed 3 times).
 NOTES
 for note in "${notes[@]}"; do echo "note: $note" | fold -s -w 120; done
