@@ -101,14 +101,13 @@ class Fs1Manager final : public Manager {
       std::string tasks = *dir + "/tasks";
       UniqueFd fd(::open(tasks.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
       if (!fd) return fail_errno("open " + quote(tasks));
-      p.v1_tasks.push_back(std::move(fd));
+      p.join_files.push_back(std::move(fd));
     }
     if (unified_mgr_) {
-      auto u = unified_sub(sub);
-      auto it = u.find("");
-      auto fd = unified_mgr_->open_v2_dir(it == u.end() ? std::string_view{} : it->second);
-      if (!fd) return fail(std::move(fd).error());
-      p.v2_dir = std::move(*fd);
+      auto v2 = unified_mgr_->open_placement(unified_sub(sub));
+      if (!v2) return fail(std::move(v2).error());
+      p.v2_dir = std::move((*v2)->v2_dir);
+      for (auto& fd : (*v2)->join_files) p.join_files.push_back(std::move(fd));
     }
     return std::optional<Placement>(std::move(p));
   }

@@ -46,7 +46,7 @@ Result<void> check_memory_usage(const std::string& dir, const spec::Memory& m) {
 
 class Fs2Manager final : public Manager {
  public:
-  explicit Fs2Manager(CgroupDir d) : d_(std::move(d)) {}
+  Fs2Manager(CgroupDir d, bool clone_into_cgroup) : d_(std::move(d)), clone_into_cgroup_(clone_into_cgroup) {}
 
   Result<void> create() override {
     auto made = fs::make_dirs(d_);
@@ -65,6 +65,27 @@ class Fs2Manager final : public Manager {
     UniqueFd fd(::open(dir->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd) return fail_errno("open cgroup " + quote(*dir));
     return fd;
+  }
+
+  // Born in the directory (CLONE_INTO_CGROUP) on Linux 5.7 and later;
+  // before, the child writes "0" to its cgroup.procs (Placement).
+  Result<std::optional<Placement>> open_placement(const SubCgroups& sub) const override {
+    auto it = sub.find("");
+    std::string_view s = it == sub.end() ? std::string_view{} : std::string_view(it->second);
+    Placement p;
+    if (clone_into_cgroup_) {
+      auto fd = open_v2_dir(s);
+      if (!fd) return fail(std::move(fd).error());
+      p.v2_dir = std::move(*fd);
+      return std::optional<Placement>(std::move(p));
+    }
+    auto dir = sub_cgroup_dir(d_.dir(), s);
+    if (!dir) return fail(std::move(dir).error());
+    std::string procs = *dir + "/cgroup.procs";
+    UniqueFd fd(::open(procs.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return fail_errno("open " + quote(procs));
+    p.join_files.push_back(std::move(fd));
+    return std::optional<Placement>(std::move(p));
   }
 
   Result<void> add_process(pid_t pid, const SubCgroups& sub) override {
@@ -158,12 +179,13 @@ class Fs2Manager final : public Manager {
 
  private:
   CgroupDir d_;
+  bool clone_into_cgroup_;
 };
 
 }  // namespace
 
-std::unique_ptr<Manager> make_fs2_manager(CgroupDir unified) {
-  return std::make_unique<Fs2Manager>(std::move(unified));
+std::unique_ptr<Manager> make_fs2_manager(CgroupDir unified, bool clone_into_cgroup) {
+  return std::make_unique<Fs2Manager>(std::move(unified), clone_into_cgroup);
 }
 
 }  // namespace berth::cgroups

@@ -1,5 +1,7 @@
 #include "src/cgroups/layout.hpp"
 
+#include <sys/utsname.h>
+
 #include "src/runtime/base/fileio.hpp"
 
 namespace berth::cgroups {
@@ -121,6 +123,26 @@ std::string hierarchy_dir(const Layout& l, std::string_view controller, std::str
   std::string_view rel = path;
   if (h->root != "/" && rel.starts_with(h->root)) rel.remove_prefix(h->root.size());
   return h->mount_point + std::string(rel == "/" ? "" : rel);
+}
+
+bool kernel_release_at_least(std::string_view release, int major, int minor) {
+  int parts[2] = {0, 0};
+  size_t i = 0;
+  for (int& part : parts) {
+    size_t start = i;
+    while (i < release.size() && release[i] >= '0' && release[i] <= '9') part = part * 10 + (release[i++] - '0');
+    if (i == start) return false;
+    if (&part == &parts[0]) {
+      if (i >= release.size() || release[i] != '.') return false;
+      ++i;
+    }
+  }
+  return parts[0] != major ? parts[0] > major : parts[1] >= minor;
+}
+
+bool kernel_has_clone_into_cgroup() {
+  struct utsname u {};
+  return ::uname(&u) == 0 && kernel_release_at_least(u.release, 5, 7);
 }
 
 std::string_view layout_name(LayoutKind k) {

@@ -39,6 +39,12 @@ Result<Layout> detect_layout();
 
 std::string_view layout_name(LayoutKind k);
 
+// Whether a uname(2) release such as "6.1.0-56-amd64" is at least
+// major.minor (an unparsable one is not).
+bool kernel_release_at_least(std::string_view release, int major, int minor);
+// clone3(CLONE_INTO_CGROUP) exists (Linux 5.7).
+bool kernel_has_clone_into_cgroup();
+
 // /proc/<pid>/cgroup: controller -> cgroup path.  v1 lines give one entry
 // per controller ("memory", "name=systemd"); the v2 line "0::/x" gives "".
 std::map<std::string, std::string> parse_proc_cgroup(std::string_view text);

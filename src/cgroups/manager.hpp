@@ -73,10 +73,12 @@ Result<std::string> sub_cgroup_dir(const std::string& dir, std::string_view sub)
 // file (kernel 5.13, cgroup_procs_write_start: a lone thread migrating
 // itself needs no threadgroup stability).  Permission is checked with the
 // credentials the file was opened with, so the parent opens, the child
-// writes, from any namespace.
+// writes, from any namespace.  Before Linux 5.7 (no CLONE_INTO_CGROUP) the
+// child joins cgroup2 the same way through its "cgroup.procs", which takes
+// the lock but works.
 struct Placement {
-  UniqueFd v2_dir;                 // for CLONE_INTO_CGROUP; invalid: no cgroup2 side
-  std::vector<UniqueFd> v1_tasks;  // "tasks" of each v1 hierarchy, opened O_WRONLY
+  UniqueFd v2_dir;                   // for CLONE_INTO_CGROUP; invalid: none
+  std::vector<UniqueFd> join_files;  // opened O_WRONLY; the child writes "0" to each
 };
 
 class Manager {
@@ -149,7 +151,10 @@ Result<CgroupDir> resolve_v2_dir(const Layout& layout,
                                  const std::map<std::string, std::string>& self,
                                  std::string_view cgroups_path, std::string_view id);
 
-std::unique_ptr<Manager> make_fs2_manager(CgroupDir unified);
+// clone_into_cgroup: whether open_placement offers CLONE_INTO_CGROUP (the
+// running kernel's answer unless a test says otherwise).
+std::unique_ptr<Manager> make_fs2_manager(CgroupDir unified,
+                                          bool clone_into_cgroup = kernel_has_clone_into_cgroup());
 std::unique_ptr<Manager> make_fs1_manager(std::vector<CgroupDir> v1,
                                           std::optional<CgroupDir> unified);
 

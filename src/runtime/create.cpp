@@ -476,7 +476,7 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
     if (!placement) return fail(std::move(placement).error());
     if (*placement) {
       cgroup_fd = std::move((*placement)->v2_dir);
-      tasks_fds = std::move((*placement)->v1_tasks);
+      tasks_fds = std::move((*placement)->join_files);
     } else {
       auto fd = cg->open_v2_dir();
       if (!fd) return fail(std::move(fd).error());

@@ -214,7 +214,7 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
     if (!placement) return fail(std::move(placement).error());
     if (*placement) {
       cgroup_fd = std::move((*placement)->v2_dir);
-      tasks_fds = std::move((*placement)->v1_tasks);
+      tasks_fds = std::move((*placement)->join_files);
     } else {
       std::string v2_sub;
       if (auto it = req.sub_cgroups.find(""); it != req.sub_cgroups.end()) v2_sub = it->second;

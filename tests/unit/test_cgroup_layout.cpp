@@ -63,3 +63,17 @@ TEST_CASE("proc cgroup: v1, named and v2 lines", "[cgroups]") {
   CHECK(hierarchy_dir(l, "", "/") == "/sys/fs/cgroup/unified");
   CHECK(hierarchy_dir(l, "pids", "/") == "");
 }
+
+TEST_CASE("kernel_release_at_least: CLONE_INTO_CGROUP needs 5.7", "[cgroup-layout]") {
+  using berth::cgroups::kernel_release_at_least;
+  CHECK(kernel_release_at_least("6.1.0-56-amd64", 5, 7));
+  CHECK(kernel_release_at_least("5.7.0", 5, 7));
+  CHECK(kernel_release_at_least("5.10", 5, 7));
+  CHECK_FALSE(kernel_release_at_least("5.6.19-300.fc32.x86_64", 5, 7));
+  CHECK_FALSE(kernel_release_at_least("5.4.0-150-generic", 5, 7));
+  CHECK_FALSE(kernel_release_at_least("4.18.0-513.el8.x86_64", 5, 7));
+  CHECK(kernel_release_at_least("10.0", 5, 7));
+  CHECK_FALSE(kernel_release_at_least("", 5, 7));
+  CHECK_FALSE(kernel_release_at_least("6", 5, 7));
+  CHECK_FALSE(kernel_release_at_least("x.y", 5, 7));
+}

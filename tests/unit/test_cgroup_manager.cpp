@@ -298,7 +298,7 @@ TEST_CASE("fs1 manager on a fake hybrid tree routes each controller", "[cgroup-m
   REQUIRE(placement);
   REQUIRE(placement->has_value());
   std::vector<std::string> tasks;
-  for (const auto& t : (*placement)->v1_tasks)
+  for (const auto& t : (*placement)->join_files)
     tasks.push_back(std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(t.get())).string());
   std::sort(tasks.begin(), tasks.end());
   CHECK(tasks == std::vector<std::string>{cpu + "/tasks", frz + "/tasks", mem + "/tasks", pids + "/tasks"});
@@ -360,6 +360,50 @@ TEST_CASE("fs1 manager on a v1-only host; bad state records", "[cgroup-manager]"
     CHECK(o.error().message() == "cgroups: invalid cgroup record in state");
   }
 }
+
+// A child that writes "0" (itself) to `fd`, as the container init does with
+// Placement's files, then waits to be killed; -1 when the write failed.
+pid_t fork_joining(int fd) {
+  int ready[2];
+  if (::pipe(ready) != 0) return -1;
+  pid_t child = ::fork();
+  if (child == 0) {
+    char ok = ::write(fd, "0", 1) == 1 ? 'y' : 'n';
+    (void)!::write(ready[1], &ok, 1);
+    ::pause();
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  char ok = 0;
+  bool joined = child > 0 && ::read(ready[0], &ok, 1) == 1 && ok == 'y';
+  ::close(ready[0]);
+  if (child > 0 && !joined) {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    return -1;
+  }
+  return child;
+}
+
+// m's placement is one file, `file`, with no CLONE_INTO_CGROUP; a child
+// that writes "0" to it is then the cgroup's only process.
+void child_joins_through(const Manager& m, const std::string& file) {
+  auto placement = m.open_placement();
+  REQUIRE(placement);
+  REQUIRE(placement->has_value());
+  CHECK_FALSE((*placement)->v2_dir.valid());
+  REQUIRE((*placement)->join_files.size() == 1);
+  int fd = (*placement)->join_files[0].get();
+  CHECK(std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(fd)) == file);
+  pid_t child = fork_joining(fd);
+  REQUIRE(child > 0);
+  auto pids = m.pids();
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  REQUIRE(pids);
+  CHECK(*pids == std::vector<pid_t>{child});
+}
+std::string v1_tasks_file(const V1Hierarchy& h, const Manager& m) { return h.mount_point + m.path() + "/tasks"; }
 
 // A manager for cgroupsPath `path` (relative: beneath this process's own
 // cgroup) in the real host's v1 hierarchy of `controller` alone, and that
@@ -437,32 +481,30 @@ TEST_CASE("real v1 pids cgroup: a child joins through the tasks fd", "[cgroup-ma
     return;
   }
   ScopeExit cleanup([&] { (void)m->destroy(); });
-  auto placement = m->open_placement();
-  REQUIRE(placement);
-  REQUIRE(placement->has_value());
-  REQUIRE((*placement)->v1_tasks.size() == 1);
-  CHECK_FALSE((*placement)->v2_dir.valid());
-  int fd = (*placement)->v1_tasks[0].get();
-  int ready[2];
-  REQUIRE(::pipe(ready) == 0);
-  pid_t child = ::fork();
-  if (child == 0) {
-    char ok = ::write(fd, "0", 1) == 1 ? 'y' : 'n';
-    (void)!::write(ready[1], &ok, 1);
-    ::pause();
-    ::_exit(0);
+  child_joins_through(*m, v1_tasks_file(real->h, *m));
+}
+
+// Before Linux 5.7 (no CLONE_INTO_CGROUP) a process joins cgroup2 by writing
+// "0" to cgroup.procs: the fs2 manager told the kernel lacks it, on the real
+// cgroup2 mount (this host's hybrid one, or a pure v2 host's).
+TEST_CASE("real cgroup2: without CLONE_INTO_CGROUP a child joins through cgroup.procs", "[cgroup-manager]") {
+  auto layout = detect_layout();
+  REQUIRE(layout);
+  if (layout->unified_mount.empty()) {
+    WARN("skipped: this host has no cgroup2 mount");
+    return;
   }
-  REQUIRE(child > 0);
-  ::close(ready[1]);
-  char ok = 0;
-  CHECK(::read(ready[0], &ok, 1) == 1);
-  ::close(ready[0]);
-  CHECK(ok == 'y');
-  auto pids = m->pids();
-  REQUIRE(pids);
-  CHECK(*pids == std::vector<pid_t>{child});
-  ::kill(child, SIGKILL);
-  ::waitpid(child, nullptr, 0);
+  auto self = read_file("/proc/self/cgroup");
+  REQUIRE(self);
+  auto own = parse_proc_cgroup(*self);
+  std::string path = (own[""] == "/" ? "" : own[""]) + "/berth-unit-v2-" + std::to_string(::getpid());
+  auto m = make_fs2_manager({layout->unified_mount, path, {}}, false);
+  if (auto c = m->create(); !c) {
+    WARN("skipped: cannot create a cgroup2 directory here: " + c.error().message());
+    return;
+  }
+  ScopeExit cleanup([&] { (void)m->destroy(); });
+  child_joins_through(*m, layout->unified_mount + path + "/cgroup.procs");
 }
 
 // A shared parent made by a concurrent create and not yet filled (empty
