@@ -82,6 +82,18 @@ Result<std::vector<CgroupDir>> resolve_v1_dirs(const Layout& layout,
   return out;
 }
 
+Result<Placement> Manager::open_placement(const SubCgroups& sub) const {
+  std::string_view v2_sub;
+  if (auto it = sub.find(""); it != sub.end()) v2_sub = it->second;
+  if (auto it = sub.find("unified"); it != sub.end()) v2_sub = it->second;
+  auto fd = open_v2_dir(v2_sub);
+  if (!fd) return fail(std::move(fd).error());
+  Placement p;
+  p.v2_dir = std::move(*fd);
+  p.parent_places = !p.v2_dir;
+  return p;
+}
+
 Result<CgroupDir> resolve_v2_dir(const Layout& layout,
                                  const std::map<std::string, std::string>& self,
                                  std::string_view cgroups_path, std::string_view id) {

@@ -93,7 +93,7 @@ class Fs1Manager final : public Manager {
     return {};
   }
 
-  Result<std::optional<Placement>> open_placement(const SubCgroups& sub) const override {
+  Result<Placement> open_placement(const SubCgroups& sub) const override {
     Placement p;
     for (const auto& d : v1_) {
       auto dir = v1_dir(d, sub);
@@ -106,10 +106,10 @@ class Fs1Manager final : public Manager {
     if (unified_mgr_) {
       auto v2 = unified_mgr_->open_placement(unified_sub(sub));
       if (!v2) return fail(std::move(v2).error());
-      p.v2_dir = std::move((*v2)->v2_dir);
-      for (auto& fd : (*v2)->join_files) p.join_files.push_back(std::move(fd));
+      p.v2_dir = std::move(v2->v2_dir);
+      for (auto& fd : v2->join_files) p.join_files.push_back(std::move(fd));
     }
-    return std::optional<Placement>(std::move(p));
+    return p;
   }
 
   Result<void> apply(const spec::Resources& r) override;

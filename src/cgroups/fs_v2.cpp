@@ -69,7 +69,7 @@ class Fs2Manager final : public Manager {
 
   // Born in the directory (CLONE_INTO_CGROUP) on Linux 5.7 and later;
   // before, the child writes "0" to its cgroup.procs (Placement).
-  Result<std::optional<Placement>> open_placement(const SubCgroups& sub) const override {
+  Result<Placement> open_placement(const SubCgroups& sub) const override {
     auto it = sub.find("");
     std::string_view s = it == sub.end() ? std::string_view{} : std::string_view(it->second);
     Placement p;
@@ -77,7 +77,7 @@ class Fs2Manager final : public Manager {
       auto fd = open_v2_dir(s);
       if (!fd) return fail(std::move(fd).error());
       p.v2_dir = std::move(*fd);
-      return std::optional<Placement>(std::move(p));
+      return p;
     }
     auto dir = sub_cgroup_dir(d_.dir(), s);
     if (!dir) return fail(std::move(dir).error());
@@ -85,7 +85,7 @@ class Fs2Manager final : public Manager {
     UniqueFd fd(::open(procs.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) return fail_errno("open " + quote(procs));
     p.join_files.push_back(std::move(fd));
-    return std::optional<Placement>(std::move(p));
+    return p;
   }
 
   Result<void> add_process(pid_t pid, const SubCgroups& sub) override {

@@ -79,6 +79,7 @@ Result<std::string> sub_cgroup_dir(const std::string& dir, std::string_view sub)
 struct Placement {
   UniqueFd v2_dir;                   // for CLONE_INTO_CGROUP; invalid: none
   std::vector<UniqueFd> join_files;  // opened O_WRONLY; the child writes "0" to each
+  bool parent_places = false;        // neither: the caller calls add_process() after clone
 };
 
 class Manager {
@@ -99,13 +100,10 @@ class Manager {
   // `sub` (exec --cgroup): controller -> sub-cgroup of the container's;
   // the key "" applies to every hierarchy without its own entry.
   virtual Result<void> add_process(pid_t pid, const SubCgroups& sub = {}) = 0;
-  // The files and fds for a child to place itself (Placement), or nullopt
-  // when the manager only supports add_process() after clone (then
-  // open_v2_dir() still gives the CLONE_INTO_CGROUP fd, if any).
-  virtual Result<std::optional<Placement>> open_placement(const SubCgroups& sub = {}) const {
-    (void)sub;
-    return std::optional<Placement>();
-  }
+  // How a new process joins the cgroup (Placement).  The default, for a
+  // manager that cannot let the child place itself: open_v2_dir() for
+  // CLONE_INTO_CGROUP, else parent_places.  `sub` as for add_process.
+  virtual Result<Placement> open_placement(const SubCgroups& sub = {}) const;
   // Translates (plan_v1/plan_v2) and writes resources; used by create and
   // update.  Errors name the spec field, or the file, value and directory.
   // Device rules: devices.allow/deny on v1 and hybrid hosts, an eBPF

@@ -465,30 +465,21 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
     }
   }
   // Placement (cgroups::Placement): born in the cgroup2 directory
-  // (CLONE_INTO_CGROUP), joining v1 hierarchies itself through "tasks" fds
-  // opened here; the parent's cgroup.procs writes after clone only for a
-  // manager that offers neither.
-  UniqueFd cgroup_fd;
-  std::vector<UniqueFd> tasks_fds;
-  bool parent_places = false;
+  // (CLONE_INTO_CGROUP), joining the rest itself through fds opened here;
+  // the parent's cgroup.procs writes after clone only for a manager that
+  // offers neither.
+  cgroups::Placement placement;
   if (cg) {
-    auto placement = cg->open_placement();
-    if (!placement) return fail(std::move(placement).error());
-    if (*placement) {
-      cgroup_fd = std::move((*placement)->v2_dir);
-      tasks_fds = std::move((*placement)->join_files);
-    } else {
-      auto fd = cg->open_v2_dir();
-      if (!fd) return fail(std::move(fd).error());
-      cgroup_fd = std::move(*fd);
-      parent_places = !cgroup_fd;
-    }
+    auto p = cg->open_placement();
+    if (!p) return fail(std::move(p).error());
+    placement = std::move(*p);
   }
+  const bool parent_places = placement.parent_places;
   unsigned long clone_flags = plan.clone_flags;
   // Placed (in v1 hierarchies) only after clone, the init would get a cgroup
   // namespace rooted at berth's cgroups there if it made one at clone: it
   // unshares it once placed.
-  bool late_cgroupns = (parent_places || !tasks_fds.empty()) && (clone_flags & CLONE_NEWCGROUP) != 0;
+  bool late_cgroupns = (parent_places || !placement.join_files.empty()) && (clone_flags & CLONE_NEWCGROUP) != 0;
   if (late_cgroupns) clone_flags &= ~static_cast<unsigned long>(CLONE_NEWCGROUP);
   BERTH_TRY(enter_parent_namespaces(plan, cfg->linux ? &*cfg->linux : nullptr));
   auto pair = SyncSocket::make_pair();
@@ -508,14 +499,14 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   args.id = opt.id;
   args.seccomp = filter ? &*filter : nullptr;
   args.wait_placed = parent_places;
-  for (const auto& fd : tasks_fds) args.cgroup_tasks.push_back(fd.get());
+  for (const auto& fd : placement.join_files) args.cgroup_tasks.push_back(fd.get());
   args.late_cgroupns = late_cgroupns;
 
   BERTH_TRY(assert_single_threaded());
   sigset_t all, old;
   sigfillset(&all);
   ::sigprocmask(SIG_SETMASK, &all, &old);
-  pid_t pid = clone_init(clone_flags, cgroup_fd.get(), args);
+  pid_t pid = clone_init(clone_flags, placement.v2_dir.get(), args);
   int clone_errno = errno;
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   if (pid < 0) return fail_errno("clone3 container init", clone_errno);
@@ -526,7 +517,7 @@ Result<Created> create_container(Context& ctx, const CreateOptions& opt) {
   pair->second.close();
   fifo.reset();
   trampoline->reset();
-  tasks_fds.clear();
+  placement.join_files.clear();
   if (parent_places) {
     BERTH_TRY(cg->add_process(pid));
     BERTH_TRY(pair->first.send(SyncType::kCgroupPlaced));

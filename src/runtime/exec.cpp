@@ -205,26 +205,14 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
   // there with CLONE_INTO_CGROUP (cgroup2), joining v1 hierarchies itself
   // (cgroups::Placement), or moved by us as a last resort.
   auto cg = container_cgroup(*st);
-  UniqueFd cgroup_fd;
-  std::vector<UniqueFd> tasks_fds;
-  bool parent_places = false;
   if (!req.sub_cgroups.empty() && !cg) return fail("--cgroup: the container has no cgroup");
+  cgroups::Placement placement;
   if (cg) {
-    auto placement = cg->open_placement(req.sub_cgroups);
-    if (!placement) return fail(std::move(placement).error());
-    if (*placement) {
-      cgroup_fd = std::move((*placement)->v2_dir);
-      tasks_fds = std::move((*placement)->join_files);
-    } else {
-      std::string v2_sub;
-      if (auto it = req.sub_cgroups.find(""); it != req.sub_cgroups.end()) v2_sub = it->second;
-      if (auto it = req.sub_cgroups.find("unified"); it != req.sub_cgroups.end()) v2_sub = it->second;
-      auto fd = cg->open_v2_dir(v2_sub);
-      if (!fd) return fail(std::move(fd).error());
-      cgroup_fd = std::move(*fd);
-      parent_places = !cgroup_fd;
-    }
+    auto p = cg->open_placement(req.sub_cgroups);
+    if (!p) return fail(std::move(p).error());
+    placement = std::move(*p);
   }
+  const bool parent_places = placement.parent_places;
   auto trampoline = open_exec_trampoline(req.process, 3 + req.preserve_fds);
   if (!trampoline) return fail(std::move(trampoline).error());
   ExecChild child;
@@ -237,7 +225,7 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
   child.preserve_fds = req.preserve_fds;
   child.sync = &pair->second;
   child.trampoline = trampoline->get();
-  for (const auto& fd : tasks_fds) child.cgroup_tasks.push_back(fd.get());
+  for (const auto& fd : placement.join_files) child.cgroup_tasks.push_back(fd.get());
 
   BERTH_TRY(assert_single_threaded());
   sigset_t all, old;
@@ -245,9 +233,9 @@ Result<int> exec_process(Context& ctx, const ExecRequest& req) {
   ::sigprocmask(SIG_SETMASK, &all, &old);
   clone_args ca{};
   ca.exit_signal = SIGCHLD;
-  if (cgroup_fd) {
+  if (placement.v2_dir) {
     ca.flags |= CLONE_INTO_CGROUP;
-    ca.cgroup = static_cast<uint64_t>(cgroup_fd.get());
+    ca.cgroup = static_cast<uint64_t>(placement.v2_dir.get());
   }
   long pid;
   int clone_errno = 0;

@@ -296,14 +296,14 @@ TEST_CASE("fs1 manager on a fake hybrid tree routes each controller", "[cgroup-m
   for (const auto& d : {mem, cpu, pids, frz}) put(d, "tasks");
   auto placement = m->open_placement();
   REQUIRE(placement);
-  REQUIRE(placement->has_value());
+  CHECK_FALSE(placement->parent_places);
   std::vector<std::string> tasks;
-  for (const auto& t : (*placement)->join_files)
+  for (const auto& t : placement->join_files)
     tasks.push_back(std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(t.get())).string());
   std::sort(tasks.begin(), tasks.end());
   CHECK(tasks == std::vector<std::string>{cpu + "/tasks", frz + "/tasks", mem + "/tasks", pids + "/tasks"});
-  REQUIRE((*placement)->v2_dir.valid());
-  CHECK(std::filesystem::read_symlink("/proc/self/fd/" + std::to_string((*placement)->v2_dir.get())) == uni);
+  REQUIRE(placement->v2_dir.valid());
+  CHECK(std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(placement->v2_dir.get())) == uni);
   auto listed = m->pids();
   REQUIRE(listed);
   CHECK(*listed == std::vector<pid_t>{a});
@@ -390,10 +390,10 @@ pid_t fork_joining(int fd) {
 void child_joins_through(const Manager& m, const std::string& file) {
   auto placement = m.open_placement();
   REQUIRE(placement);
-  REQUIRE(placement->has_value());
-  CHECK_FALSE((*placement)->v2_dir.valid());
-  REQUIRE((*placement)->join_files.size() == 1);
-  int fd = (*placement)->join_files[0].get();
+  CHECK_FALSE(placement->parent_places);
+  CHECK_FALSE(placement->v2_dir.valid());
+  REQUIRE(placement->join_files.size() == 1);
+  int fd = placement->join_files[0].get();
   CHECK(std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(fd)) == file);
   pid_t child = fork_joining(fd);
   REQUIRE(child > 0);
