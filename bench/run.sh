@@ -67,25 +67,10 @@ FLOOR_BG=
 
 # ---- cleanup -----------------------------------------------------------------
 
-# This process's own cgroup directory in every mounted hierarchy (v1 and v2):
-# where runc (and crun through crunwrap) put $CG.
-cg_parents() {
-  local hid ctrls path root mnt fstype opts c ok rel
-  while IFS=: read -r hid ctrls path; do
-    while read -r root mnt fstype opts; do
-      if [ -z "$ctrls" ]; then
-        [ "$fstype" = cgroup2 ] || continue
-      else
-        [ "$fstype" = cgroup ] || continue
-        ok=1
-        for c in ${ctrls//,/ }; do [[ ",$opts," == *",$c,"* ]] || ok=0; done
-        [ $ok = 1 ] || continue
-      fi
-      rel=$path; [ "$root" = / ] || rel=${path#"$root"}
-      echo "${mnt%/}${rel%/}"
-    done < <(awk '{ for (i = 7; $i != "-"; i++); print $4, $5, $(i+1), $(i+3) }' /proc/self/mountinfo)
-  done < /proc/self/cgroup | sort -u
-}
+# cgroup_dirs_of_self (tests/lib.sh): this process's own cgroup directory in
+# every mounted hierarchy (v1 and v2), where runc (and crun through crunwrap)
+# put $CG.
+. "$top/tests/lib.sh"
 
 rt_cmd() {  # rt_cmd NAME: RT=(the runtime's command line, with its private --root)
   case $1 in
@@ -108,7 +93,7 @@ leftovers() {
     [ -s "$T/floor.pid" ] && kill -KILL "$(cat "$T/floor.pid")" 2>/dev/null
     wait "$FLOOR_BG" 2>/dev/null; FLOOR_BG=
   fi
-  for d in $(cg_parents); do
+  for d in $(cgroup_dirs_of_self); do
     [ -d "$d/$CG" ] || continue
     for ((i = 0; i < 30; i++)); do
       find "$d/$CG" -depth -type d -exec rmdir {} \; 2>/dev/null
@@ -155,7 +140,7 @@ for ((k = 0; k < PAR; k++)); do bundle "p$k" .; done
 # run's $CG like the runtimes' (bench/floor.c, FLOOR_CGROUPS).  A v1 cpuset
 # parent must have cpus and mems before anything can join below it.
 floor_cg=()
-for d in $(cg_parents); do
+for d in $(cgroup_dirs_of_self); do
   mkdir -p "$d/$CG" || die "cannot create cgroup $d/$CG"
   if [ -f "$d/$CG/cpuset.cpus" ] && [ -z "$(cat "$d/$CG/cpuset.cpus")" ]; then
     cat "$d/cpuset.cpus" > "$d/$CG/cpuset.cpus" && cat "$d/cpuset.mems" > "$d/$CG/cpuset.mems" ||
@@ -223,7 +208,7 @@ has() { local x; for x in "${usable[@]}"; do [ "$x" = "$1" ] && return 0; done; 
 notes+=("crun: $crun_direct; measured through bench/crunwrap (private mount namespace, empty tmpfs over /sys/fs/cgroup/unified, own v1 cgroups bind-mounted over their hierarchies so that crun's cgroupsPath lands beneath this process's cgroup as runc's does); crun = raw, crun-adj = raw minus the wrapper's own median cost (crunwrap /bin/true minus /bin/true alone) per crun call")
 # The comparison is fair only if every runtime does the same cgroup work.
 if ! "$T/bin/berth" features 2>/dev/null | jq -e '.linux.cgroup.v1 or .linux.cgroup.v2' >/dev/null; then
-  notes+=("berth has no cgroup manager: its containers stay in the caller's cgroups, while runc and crun create, join and remove one cgroup per container in every hierarchy ($(cg_parents | wc -l) here); that work is in their figures and not in berth's")
+  notes+=("berth has no cgroup manager: its containers stay in the caller's cgroups, while runc and crun create, join and remove one cgroup per container in every hierarchy ($(cgroup_dirs_of_self | wc -l) here); that work is in their figures and not in berth's")
 fi
 
 # ---- (1) run /bin/true, (7) floor --------------------------------------------
